@@ -1,0 +1,1 @@
+"""Detectors: plain functions that turn project facts into findings, and the engine."""

@@ -1,0 +1,45 @@
+"""Running every item's detector over a project's facts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from reviewtui.checklists import Catalogue
+from reviewtui.detect.registry import Detector, all_detectors, check_catalogue
+from reviewtui.model import Finding, Problem, Status, Target, TargetKind
+from reviewtui.project.facts import ProjectFacts
+
+log = logging.getLogger(__name__)
+
+
+def detect(
+    catalogue: Catalogue,
+    facts: ProjectFacts,
+    detectors: dict[str, Detector] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, list[Finding]]:
+    """Findings per item id for every item that has a detector.
+
+    A detector that raises is a bug, but must not end the review: its item gets an
+    unknown finding that says so, and the error is logged.
+    """
+    detectors = all_detectors() if detectors is None else detectors
+    check_catalogue(catalogue, detectors)
+    automatic = [item for item in catalogue.items if item.detector]
+    results: dict[str, list[Finding]] = {}
+
+    for done, item in enumerate(automatic, start=1):
+        assert item.detector is not None
+        try:
+            findings = list(detectors[item.detector](facts))
+        except Exception as error:  # noqa: BLE001 - one broken detector must not stop a review
+            log.exception("detector %s failed", item.detector)
+            findings = [Finding(Target(TargetKind.PROJECT, "."), Status.UNKNOWN,
+                                f"detector {item.detector} failed: {error}")]
+            facts.problems.append(Problem(".", None,
+                                          f"detector {item.detector} failed: {error}"))
+        results[item.id] = sorted(findings, key=lambda f: (f.target, f.status))
+        if progress is not None:
+            progress(done, len(automatic))
+    return results

@@ -1,0 +1,109 @@
+"""Masking of secret values and removal of control characters in text from scanned files.
+
+Everything a scanned file contributes to an output (evidence snippets, reasons, problem
+messages) passes through :func:`clean_text`, so the screen and every report see the same
+inert, masked text.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "****"
+MAX_SNIPPET = 200
+
+# Names that hold a secret value. Harmless look-alikes (a path to a secret file, a URL, a
+# public key or a GPG key id that is published anyway) are excluded by _HARMLESS_NAME.
+SECRET_NAME = re.compile(
+    r"(?i)(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|client[_-]?key|credential|auth[_-]?key|signing[_-]?key|"
+    r"encryption[_-]?key|master[_-]?key|session[_-]?key|_key$|^key$)"
+)
+_HARMLESS_NAME = re.compile(
+    r"(?i)(_file|_path|_dir|_url|_uri|_host|_port|_user(name)?|_name|_id|_type|_length|"
+    r"_size|_ttl|_timeout|_expir\w*|_version|_enabled|_method|_endpoint|_location)$"
+    r"|^(gpg_keys?|\w*_gpg_keys?|public_key|\w*_public_key|\w*_pubkey|key_?server)$"
+)
+
+# Values that are secrets whatever name they sit under.
+_TOKEN_PATTERNS = [
+    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}\b"),
+    re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
+    re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
+    re.compile(r"\bsk_(live|test)_[A-Za-z0-9]{16,}\b"),
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
+               re.S),
+]
+# A password given on a command line: docker login -p, mysql -pVALUE is left alone.
+_CLI_PASSWORD = re.compile(r"(?P<pre>\blogin\b[^\n]*?\s(-p|--password)(=|\s+))(?P<pw>[^\s\-][^\s]*)")
+# user:password@ in URLs.
+_URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)")
+
+# NAME=value, NAME: value and "NAME": "value", with optional quotes. The value ends at
+# whitespace unless quoted.
+_ASSIGNMENT = re.compile(
+    r"""(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?(?P<sep>\s*[=:]\s*)"""
+    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s"'\n,;}\]]+))"""
+)
+# ENV NAME value, the old form of ENV with one variable and no equals sign.
+_SPACED_ASSIGNMENT = re.compile(
+    r"""(?i)(?<![A-Za-z0-9_])ENV\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[ \t]+)"""
+    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\n]+))"""
+)
+
+# C0 and C1 controls (escape sequences start with ESC), DEL and bidi overrides. Tabs
+# become spaces; newlines are kept for multi-line snippets.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a variable or key of this name would hold a secret value."""
+    bare = name.strip().strip("\"'").lstrip("-")
+    if not SECRET_NAME.search(bare):
+        return False
+    return not _HARMLESS_NAME.search(bare)
+
+
+def looks_like_reference(value: str) -> bool:
+    """True for values that point at a secret rather than hold one (``${VAR}``, empty)."""
+    stripped = value.strip().strip("\"'")
+    if not stripped:
+        return True
+    return bool(re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}?", stripped))
+
+
+def mask_secrets(text: str) -> str:
+    """Replace secret values in ``text`` by ``****``, keeping the names around them."""
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(MASK, text)
+    text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
+    text = _CLI_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
+
+    def mask_assignment(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if not is_secret_name(match.group("name")) or looks_like_reference(value):
+            return match.group(0)
+        start = match.start("value") - match.start(0)
+        end = match.end("value") - match.start(0)
+        whole = match.group(0)
+        return whole[:start] + MASK + whole[end:]
+
+    text = _ASSIGNMENT.sub(mask_assignment, text)
+    return _SPACED_ASSIGNMENT.sub(mask_assignment, text)
+
+
+def strip_controls(text: str) -> str:
+    """Remove terminal escapes, control and bidi characters; tabs become spaces."""
+    return _CONTROL.sub("", text.replace("\t", "    ").replace("\r", ""))
+
+
+def clean_text(text: str, limit: int = MAX_SNIPPET) -> str:
+    """Masked, inert text of at most ``limit`` characters (an ellipsis marks a cut)."""
+    cleaned = mask_secrets(strip_controls(text))
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned

@@ -1,0 +1,191 @@
+"""The words every layer shares: statuses, severities, targets, evidence, findings, problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from reviewtui.masking import clean_text
+
+
+class Status(StrEnum):
+    """An answer to an item, for one target or rolled up over all of them."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """The words a reviewer reads for this status."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    Status.PASS: "pass",
+    Status.FAIL: "fail",
+    Status.NOT_APPLICABLE: "not applicable",
+    Status.UNKNOWN: "needs a person",
+}
+
+
+class Severity(StrEnum):
+    """How much a failing item matters, lowest first."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Ordering key: higher is worse."""
+        return list(Severity).index(self)
+
+
+class TargetKind(StrEnum):
+    """What sort of thing an item is asked of."""
+
+    DOCKERFILE = "dockerfile"
+    SERVICE = "service"
+    DAEMON = "daemon"
+    CI = "ci"
+    PROJECT = "project"
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """One thing an item is asked of: a Dockerfile's final stage, a compose service, ...
+
+    ``path`` is relative to the project root (``"."`` for the project itself); ``name``
+    is the service name for a compose service and the path otherwise.
+    """
+
+    kind: TargetKind
+    path: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        if self.kind is TargetKind.SERVICE:
+            return f"service {self.name} ({self.path})"
+        if self.kind is TargetKind.PROJECT:
+            return "project"
+        return self.path
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain form for the review file and the JSON report."""
+        return {"kind": self.kind.value, "path": self.path, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Target:
+        """Inverse of :meth:`to_dict`."""
+        return cls(TargetKind(data["kind"]), data["path"], data.get("name", ""))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What proves an answer: a place in a file and the text found there.
+
+    The snippet is masked and cleaned on construction, so no secret value or control
+    character from a scanned file can reach any output through evidence.
+    """
+
+    path: str
+    line: int | None
+    snippet: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "snippet", clean_text(self.snippet))
+
+    @property
+    def location(self) -> str:
+        """``path:line``, or the path alone when there is no line."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain form for the review file and the JSON report."""
+        return {"path": self.path, "line": self.line, "snippet": self.snippet}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Evidence:
+        """Inverse of :meth:`to_dict`."""
+        line = data.get("line")
+        return cls(str(data["path"]), int(line) if isinstance(line, int) else None,
+                   str(data.get("snippet", "")))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A detector's answer for one item and one target, with the reason and evidence."""
+
+    target: Target
+    status: Status
+    reason: str
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", clean_text(self.reason))
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain form for the review file and the JSON report."""
+        return {
+            "target": self.target.to_dict(),
+            "status": self.status.value,
+            "reason": self.reason,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:  # type: ignore[type-arg]
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            Target.from_dict(data["target"]),
+            Status(data["status"]),
+            str(data.get("reason", "")),
+            tuple(Evidence.from_dict(e) for e in data.get("evidence", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that could not be read: the file, the line if known, and why."""
+
+    path: str
+    line: int | None
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", clean_text(self.reason))
+
+    @property
+    def location(self) -> str:
+        """``path:line``, or the path alone when there is no line."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain form for the review file and the JSON report."""
+        return {"path": self.path, "line": self.line, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Problem:
+        """Inverse of :meth:`to_dict`."""
+        line = data.get("line")
+        return cls(str(data["path"]), int(line) if isinstance(line, int) else None,
+                   str(data.get("reason", "")))
+
+
+def roll_up(findings: list[Finding]) -> Status:
+    """The item's status over all its targets: any fail fails, then any unknown.
+
+    No findings at all means nothing in the project answers the item, so a person must.
+    """
+    statuses = {f.status for f in findings}
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    if Status.UNKNOWN in statuses or not statuses:
+        return Status.UNKNOWN
+    if Status.PASS in statuses:
+        return Status.PASS
+    return Status.NOT_APPLICABLE

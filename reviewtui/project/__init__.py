@@ -1,0 +1,71 @@
+"""Readers of a project directory: discovery, Dockerfiles, compose, daemon.json, CI files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewtui.project.ci import read_ci_file
+from reviewtui.project.compose import read_compose_projects
+from reviewtui.project.daemon import read_daemon_config
+from reviewtui.project.discovery import discover
+from reviewtui.project.dockerfile import read_dockerfile
+from reviewtui.project.dockerignore import read_dockerignore
+from reviewtui.project.facts import ProjectFacts
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)`` while a project is read."""
+
+
+def read_project(root: Path, progress: Progress | None = None) -> ProjectFacts:
+    """Discover and read every file of the project at ``root`` that a review looks at.
+
+    Never raises for bad content: what cannot be read becomes a problem entry.
+    """
+    def report(step: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(step, done, total)
+
+    root = root.resolve()
+    found = discover(root, on_file=lambda n: report("finding files", n, 0) if n % 500 == 0
+                     else None)
+    facts = ProjectFacts(root=root, files=found.all_files, problems=list(found.problems))
+    total = (len(found.dockerfiles) + len(found.compose_files) + len(found.daemon_files)
+             + len(found.dockerignore_files) + len(found.ci_files))
+    done = 0
+
+    for rel in found.dockerfiles:
+        dockerfile = read_dockerfile(root, rel)
+        facts.dockerfiles.append(dockerfile)
+        facts.problems.extend(dockerfile.problems)
+        done += 1
+        report("reading Dockerfiles", done, total)
+
+    projects, problems = read_compose_projects(root, found.compose_files)
+    facts.compose_projects.extend(projects)
+    facts.problems.extend(problems)
+    done += len(found.compose_files)
+    report("reading compose files", done, total)
+
+    for rel in found.daemon_files:
+        daemon = read_daemon_config(root, rel)
+        facts.daemon_configs.append(daemon)
+        facts.problems.extend(daemon.problems)
+    for rel in found.dockerignore_files:
+        ignore = read_dockerignore(root, rel)
+        facts.dockerignores.append(ignore)
+        facts.problems.extend(ignore.problems)
+    for rel in found.ci_files:
+        ci_file = read_ci_file(root, rel)
+        facts.ci_files.append(ci_file)
+        facts.problems.extend(ci_file.problems)
+    report("read", total, total)
+
+    log.debug("read %s: %d files, %d problems", root, len(facts.files), len(facts.problems))
+    return facts
+
+
+__all__ = ["ProjectFacts", "Progress", "read_project"]

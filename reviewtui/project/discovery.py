@@ -1,0 +1,154 @@
+"""Finding the files of a project that a review reads, without leaving the tree."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewtui.model import Problem
+
+# Folders that never hold the project's own container setup, and cost most to walk.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".tox", ".nox",
+    "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode",
+    "site-packages", ".reviewtui", "bower_components", ".terraform", ".cache",
+})
+MAX_FILES = 200_000
+
+_DOCKERFILE_PATTERNS = ("dockerfile", "dockerfile.*", "dockerfile-*", "dockerfile_*",
+                        "*.dockerfile", "containerfile", "containerfile.*")
+_NOT_DOCKERFILE_SUFFIXES = (".md", ".txt", ".sh", ".py", ".go", ".json", ".yml", ".yaml",
+                            ".tmpl", ".tpl", ".template", ".j2", ".m4", ".in", ".bak",
+                            ".orig", ".rej", ".swp", ".dockerignore", ".lock")
+_COMPOSE_PATTERNS = ("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml",
+                     "docker-compose*.yml", "docker-compose*.yaml")
+_CI_ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml", "jenkinsfile", "azure-pipelines.yml",
+                  "azure-pipelines.yaml", ".drone.yml", "bitbucket-pipelines.yml",
+                  ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml")
+
+
+@dataclass
+class DiscoveredFiles:
+    """The project's files by role, as paths relative to the root in POSIX form."""
+
+    dockerfiles: list[str] = field(default_factory=list)
+    compose_files: list[str] = field(default_factory=list)
+    daemon_files: list[str] = field(default_factory=list)
+    dockerignore_files: list[str] = field(default_factory=list)
+    ci_files: list[str] = field(default_factory=list)
+    all_files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def is_dockerfile(name: str) -> bool:
+    """True for Dockerfile, Dockerfile.*, *.Dockerfile and Containerfile names."""
+    lower = name.lower()
+    if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
+        return False
+    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in _DOCKERFILE_PATTERNS)
+
+
+def is_compose_file(name: str) -> bool:
+    """True for the file names docker compose looks for, and their variants."""
+    lower = name.lower()
+    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in _COMPOSE_PATTERNS)
+
+
+def is_ci_file(rel: str) -> bool:
+    """True for CI pipeline definitions (GitHub, GitLab, Jenkins, Azure, CircleCI, ...)."""
+    lower = rel.lower()
+    name = lower.rsplit("/", 1)[-1]
+    if lower.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
+        return True
+    if lower.startswith(".circleci/") and name in ("config.yml", "config.yaml"):
+        return True
+    if name == "jenkinsfile" or name.startswith("jenkinsfile."):
+        return True
+    return "/" not in lower and name in _CI_ROOT_FILES
+
+
+def discover(root: Path, on_file: Callable[[int], None] | None = None) -> DiscoveredFiles:
+    """Walk ``root`` and sort out the files a review reads.
+
+    Links are followed only when they stay inside the tree; a link that leaves it, or a
+    folder that cannot be listed, becomes a problem entry instead.
+    """
+    found = DiscoveredFiles()
+    root = root.resolve()
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def on_error(error: OSError) -> None:
+        found.problems.append(Problem(_rel(root, Path(error.filename or root)), None,
+                                      f"cannot list folder: {error.strerror or error}"))
+
+    for current, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and
+                         not _leaves_tree(root, here / d, found, seen_dirs))
+        for name in sorted(files):
+            path = here / name
+            rel = _rel(root, path)
+            if path.is_symlink() and not _inside(root, path):
+                found.problems.append(Problem(rel, None, "link leads out of the project; "
+                                                         "not followed"))
+                continue
+            found.all_files.append(rel)
+            _sort_file(found, rel, name)
+            if on_file is not None:
+                on_file(len(found.all_files))
+        if len(found.all_files) >= MAX_FILES:
+            found.problems.append(Problem(".", None, f"stopped after {MAX_FILES} files"))
+            break
+    return found
+
+
+def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
+    lower = name.lower()
+    if is_dockerfile(name):
+        found.dockerfiles.append(rel)
+    elif is_compose_file(name):
+        found.compose_files.append(rel)
+    elif lower == "daemon.json":
+        found.daemon_files.append(rel)
+    elif lower == ".dockerignore" or lower.endswith(".dockerignore"):
+        found.dockerignore_files.append(rel)
+    if is_ci_file(rel):
+        found.ci_files.append(rel)
+
+
+def _leaves_tree(root: Path, path: Path, found: DiscoveredFiles,
+                 seen: set[tuple[int, int]]) -> bool:
+    """True when a folder must not be walked: a link out of the tree, or a loop."""
+    if path.is_symlink():
+        if not _inside(root, path):
+            found.problems.append(Problem(_rel(root, path), None,
+                                          "link leads out of the project; not followed"))
+            return True
+        return True  # a link inside the tree: its target is walked where it really is
+    try:
+        stat = path.stat()
+    except OSError:
+        return True
+    key = (stat.st_dev, stat.st_ino)
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,53 @@
+"""ProjectFacts: everything the readers learned about a project, for the detectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewtui.model import Problem
+from reviewtui.project.ci import CIFile
+from reviewtui.project.compose import ComposeProject
+from reviewtui.project.daemon import DaemonConfig
+from reviewtui.project.dockerfile import Dockerfile
+from reviewtui.project.dockerignore import DockerIgnore
+
+
+@dataclass
+class ProjectFacts:
+    """The typed facts read from one project directory.
+
+    Paths are relative to ``root`` in POSIX form. ``files`` lists every file found, so
+    detectors can ask whether, say, a ``.env`` sits in a build context. ``problems``
+    holds everything that could not be read, with file, line and reason.
+    """
+
+    root: Path
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    compose_projects: list[ComposeProject] = field(default_factory=list)
+    daemon_configs: list[DaemonConfig] = field(default_factory=list)
+    dockerignores: list[DockerIgnore] = field(default_factory=list)
+    ci_files: list[CIFile] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def dockerfile(self, rel: str) -> Dockerfile | None:
+        """The parsed Dockerfile at this relative path, if there is one."""
+        for dockerfile in self.dockerfiles:
+            if dockerfile.path == rel:
+                return dockerfile
+        return None
+
+    def dockerignore_for(self, context_dir: str, dockerfile_rel: str = "") -> DockerIgnore | None:
+        """The .dockerignore that applies to a build: ``<Dockerfile>.dockerignore`` beside
+        the Dockerfile wins, then ``.dockerignore`` at the root of the context."""
+        wanted = []
+        if dockerfile_rel:
+            wanted.append(dockerfile_rel + ".dockerignore")
+        prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
+        wanted.append(prefix + ".dockerignore")
+        for rel in wanted:
+            for ignore in self.dockerignores:
+                if ignore.path == rel:
+                    return ignore
+        return None
