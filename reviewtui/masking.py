@@ -38,10 +38,14 @@ _TOKEN_PATTERNS = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
                re.S),
 ]
-# A password given on a command line: docker login -p, mysql -pVALUE is left alone.
-_CLI_PASSWORD = re.compile(r"(?P<pre>\blogin\b[^\n]*?\s(-p|--password)(=|\s+))(?P<pw>[^\s\-][^\s]*)")
+# A password given on a command line: docker login -p, mysql -pVALUE is not covered.
+_CLI_PASSWORD = re.compile(
+    r"(?P<pre>\blogin\b[^\n]*?\s(-p|--password)(=|\s+))(?P<pw>[^\s\-][^\s]*)"
+)
 # user:password@ in URLs.
-_URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)")
+_URL_PASSWORD = re.compile(
+    r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)"
+)
 
 # NAME=value, NAME: value and "NAME": "value", with optional quotes. The value ends at
 # whitespace unless quoted.

@@ -9,7 +9,9 @@ from reviewtui.model import Problem
 MAX_BYTES = 2 * 1024 * 1024
 
 
-def read_text(root: Path, rel: str, max_bytes: int = MAX_BYTES) -> tuple[str | None, Problem | None]:
+def read_text(
+    root: Path, rel: str, max_bytes: int = MAX_BYTES
+) -> tuple[str | None, Problem | None]:
     """The text of ``root/rel``, or None and a problem saying why it cannot be read.
 
     Files over ``max_bytes`` and files with NUL bytes are refused; bytes that are not

@@ -1,0 +1,1 @@
+"""The review model, the session that drives it, and the review file store."""

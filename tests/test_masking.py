@@ -1,0 +1,73 @@
+"""Secret values are masked and control characters removed in text from scanned files."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewtui.masking import MASK, clean_text, is_secret_name
+from reviewtui.model import Evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("ENV DB_PASSWORD=hunter2 FOO=bar", "hunter2"),
+        ("ENV API_TOKEN hunter2", "hunter2"),
+        ('POSTGRES_PASSWORD: "s3cr3t"', "s3cr3t"),
+        ("  - MYSQL_ROOT_PASSWORD=example", "example"),
+        ('"api_key": "abc123", "b": 1', "abc123"),
+        ("url=postgres://user:pw123@db/x", "pw123"),
+        ("docker login -u me -p hunter2 registry", "hunter2"),
+        ("key AKIAABCDEFGHIJKLMNOP here", "AKIAABCDEFGHIJKLMNOP"),
+        ("token ghp_" + "a" * 36, "ghp_" + "a" * 36),
+        ("ARG NPM_TOKEN=abc", "abc"),
+    ],
+)
+def test_secret_values_are_masked(text: str, secret: str) -> None:
+    cleaned = clean_text(text)
+
+    assert secret not in cleaned
+    assert MASK in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ENV FOO=bar",
+        "password_file=/run/secrets/db",
+        "ENV PYTHON_GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+        "apk add curl=8.5.0-r0 pkg=1.2",
+        "the token expires tomorrow",
+        "AWS_SECRET_ACCESS_KEY=${AWS_SECRET}",
+    ],
+)
+def test_harmless_text_is_kept(text: str) -> None:
+    assert clean_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [("DB_PASSWORD", True), ("GITHUB_TOKEN", True), ("AWS_SECRET_ACCESS_KEY", True),
+     ("PASSWORD_FILE", False), ("GPG_KEY", False), ("NODE_GPG_KEYS", False),
+     ("API_URL", False), ("PATH", False)],
+)
+def test_secret_names(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
+
+
+def test_control_and_bidi_characters_are_removed() -> None:
+    cleaned = clean_text("\x1b[31mred\x1b[0m \u202eevil\u202c\x07")
+
+    assert "\x1b" not in cleaned and "\u202e" not in cleaned and "\x07" not in cleaned
+    assert "red" in cleaned and "evil" in cleaned
+
+
+def test_evidence_masks_on_construction() -> None:
+    evidence = Evidence("Dockerfile", 3, "ENV SECRET_KEY=topsecret")
+
+    assert "topsecret" not in evidence.snippet
+    assert evidence.location == "Dockerfile:3"
+
+
+def test_long_text_is_cut() -> None:
+    assert len(clean_text("x" * 5000)) == 200
