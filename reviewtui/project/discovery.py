@@ -102,6 +102,9 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
         if len(found.all_files) >= MAX_FILES:
             found.problems.append(Problem(".", None, f"stopped after {MAX_FILES} files"))
             break
+    for paths in (found.dockerfiles, found.compose_files, found.daemon_files,
+                  found.dockerignore_files, found.ci_files, found.all_files):
+        paths.sort()
     return found
 
 
