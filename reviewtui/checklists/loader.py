@@ -21,8 +21,16 @@ CHECKLIST_ORDER = ("image", "build", "runtime", "operations")
 _ID = re.compile(r"^[a-z]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 _REQUIRED_TEXT = ("title", "question", "why", "fix")
 _KNOWN_KEYS = {
-    "id", "title", "question", "why", "fix", "example", "severity", "references",
-    "detector", "evidence",
+    "id",
+    "title",
+    "question",
+    "why",
+    "fix",
+    "example",
+    "severity",
+    "references",
+    "detector",
+    "evidence",
 }
 
 
@@ -132,8 +140,9 @@ def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
             seen[item.id] = item.source
         if checklist.name in merged:
             earlier = merged[checklist.name]
-            checklist = Checklist(earlier.name, earlier.title, earlier.description,
-                                  earlier.items + checklist.items)
+            checklist = Checklist(
+                earlier.name, earlier.title, earlier.description, earlier.items + checklist.items
+            )
         merged[checklist.name] = checklist
     ordered = sorted(merged.values(), key=lambda c: _order_key(Path(c.name)))
     return Catalogue(tuple(ordered))
@@ -149,8 +158,11 @@ def load_file(path: Path) -> Checklist:
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ChecklistError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") \
-            from error
+        item = _item_before(text, mark.line + 1) if mark else None
+        where += f": item {item}" if item else ""
+        raise ChecklistError(
+            f"{where}: invalid YAML: {getattr(error, 'problem', error)}"
+        ) from error
 
     if not isinstance(data, dict):
         raise ChecklistError(f"{path}: expected a mapping with 'checklist' and 'items'")
@@ -182,6 +194,8 @@ def _parse_item(raw: Any, checklist: str, where: str) -> Item:
             f"{where}: item {item_id!r}: id must look like '{checklist}.some-name'"
         )
     label = f"{where}: item {item_id}"
+    if item_id.split(".", 1)[0] != checklist:
+        raise ChecklistError(f"{label}: id must start with '{checklist}.'")
     unknown = set(raw) - _KNOWN_KEYS
     if unknown:
         raise ChecklistError(f"{label}: unknown keys {', '.join(sorted(map(str, unknown)))}")
@@ -225,12 +239,27 @@ def _parse_references(raw: Any, label: str) -> References:
     tools = raw.get("tools") or {}
     if not isinstance(cis, list) or not isinstance(links, list) or not isinstance(tools, dict):
         raise ChecklistError(f"{label}: references.cis and .links are lists, .tools a mapping")
+    if not all(isinstance(number, str) for number in cis):
+        # Unquoted, 5.10 is the float 5.1: a different CIS recommendation.
+        raise ChecklistError(f"{label}: references.cis numbers must be quoted strings")
     tool_ids: dict[str, tuple[str, ...]] = {}
     for tool, ids in tools.items():
         if not isinstance(ids, list):
             raise ChecklistError(f"{label}: references.tools.{tool} must be a list of ids")
         tool_ids[str(tool)] = tuple(str(i) for i in ids)
     return References(tuple(str(c) for c in cis), tool_ids, tuple(str(u) for u in links))
+
+
+_ITEM_ID_LINE = re.compile(r"^\s*-\s+id:\s*[\"']?([^\s\"'#]+)")
+
+
+def _item_before(text: str, line: int) -> str | None:
+    """The id of the item whose text holds a 1-based line, read from the raw text."""
+    for raw in reversed(text.splitlines()[:line]):
+        match = _ITEM_ID_LINE.match(raw)
+        if match:
+            return match.group(1)
+    return None
 
 
 def _line_of(seq: Any, index: int) -> int:

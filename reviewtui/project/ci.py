@@ -1,21 +1,775 @@
-"""CI file reader (stub to be replaced)."""
+"""CI pipeline files: their kind, their lines, and the steps detectors search.
+
+A step is what a pipeline runs: an action, task, orb command or template reference
+(``uses``) with its inputs, and the shell commands of a script, each with the file and
+line it is written on. GitHub Actions, GitLab CI, Azure Pipelines and CircleCI files are
+read through their YAML structure; Jenkinsfiles, other CI formats and YAML that does not
+parse are read line by line, which is cruder but still finds the commands.
+"""
 
 from __future__ import annotations
 
+import logging
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
 
 from reviewtui.model import Problem
+from reviewtui.project.textfile import read_text
+
+log = logging.getLogger(__name__)
+
+# Files a pipeline pulls in (GitLab local includes, GitHub local actions), per pipeline.
+MAX_INCLUDED_FILES = 50
+
+_GITLAB_RESERVED = frozenset(
+    {
+        "stages",
+        "variables",
+        "default",
+        "include",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    }
+)
+_AZURE_SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
+_USES_LINE = re.compile(r"""^\s*-?\s*uses:\s*["']?(?P<ref>[^"'\s#]+)""")
+_CONTINUED = re.compile(r"(\\|`)\s*$")
+
+
+class CIKind(StrEnum):
+    """Which CI system a pipeline file belongs to, judged from its path."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    JENKINS = "jenkins"
+    AZURE = "azure"
+    CIRCLECI = "circleci"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class CICommand:
+    """One shell command of a step, continuation lines joined, and the line it starts on."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CIValue:
+    """A value given to a step (an input or an environment variable) and its line."""
+
+    value: str
+    line: int
+
+
+@dataclass
+class CIStep:
+    """One thing a pipeline runs.
+
+    ``uses`` names an action (GitHub), task (Azure), orb command (CircleCI) or include
+    (GitLab, as ``template:NAME``, ``component:NAME``, ...) and is empty for plain
+    scripts. ``inputs`` are the step's ``with:``/``inputs:``/orb parameters; ``env``
+    merges the pipeline's, job's and step's variables. ``may_fail`` is true when the CI
+    ignores the step's failure (``continue-on-error``, ``allow_failure``,
+    ``continueOnError``). ``path`` is the file the step is written in, which for GitLab
+    includes and GitHub local actions is not the pipeline file itself.
+    """
+
+    path: str
+    line: int
+    job: str = ""
+    uses: str = ""
+    commands: tuple[CICommand, ...] = ()
+    inputs: dict[str, CIValue] = field(default_factory=dict)
+    env: dict[str, CIValue] = field(default_factory=dict)
+    may_fail: bool = False
+    shell: str = ""
+
+    @property
+    def action(self) -> str:
+        """``uses`` in lower case without its ``@version``: ``docker/build-push-action``."""
+        return self.uses.split("@", 1)[0].lower()
+
+    def input(self, name: str) -> CIValue | None:
+        """The input of this name, or None when the step does not set it."""
+        return self.inputs.get(name)
 
 
 @dataclass
 class CIFile:
-    """A CI pipeline file."""
+    """A CI pipeline file as read: kind, lines, parsed YAML, steps and problems.
+
+    ``sources`` holds the lines of the file and of every file it included, by path, so
+    evidence can quote any step. ``calls`` lists other pipeline files of the project this
+    one runs (GitHub reusable workflows), whose steps belong to this pipeline too.
+    ``data`` is the ruamel.yaml round-trip document, or None when the file is not YAML or
+    does not parse.
+    """
 
     path: str
+    kind: CIKind = CIKind.OTHER
+    lines: list[str] = field(default_factory=list)
+    data: Any = None
+    steps: list[CIStep] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+    def line_text(self, path: str, line: int) -> str:
+        """The text of a 1-based line of this file or one it included, stripped."""
+        lines = self.sources.get(path, self.lines if path == self.path else [])
+        if 1 <= line <= len(lines):
+            return lines[line - 1].strip()
+        return ""
+
+
+def ci_kind(rel: str) -> CIKind:
+    """The CI system a pipeline file at this relative path belongs to."""
+    lower = rel.lower()
+    name = lower.rsplit("/", 1)[-1]
+    if lower.startswith(".github/"):
+        return CIKind.GITHUB
+    if name in (".gitlab-ci.yml", ".gitlab-ci.yaml") or lower.startswith(".gitlab/"):
+        return CIKind.GITLAB
+    if name == "jenkinsfile" or name.startswith("jenkinsfile."):
+        return CIKind.JENKINS
+    if name.startswith("azure-pipelines"):
+        return CIKind.AZURE
+    if lower.startswith(".circleci/"):
+        return CIKind.CIRCLECI
+    return CIKind.OTHER
 
 
 def read_ci_file(root: Path, rel: str) -> CIFile:
-    """Read the CI file at ``root/rel``."""
-    return CIFile(rel)
+    """Read the pipeline file at ``root/rel``; never raises, problems are recorded."""
+    ci_file = CIFile(rel, ci_kind(rel))
+    text, problem = read_text(root, rel)
+    if problem is not None:
+        ci_file.problems.append(problem)
+    if text is None:
+        return ci_file
+
+    ci_file.lines = text.splitlines()
+    ci_file.sources[rel] = ci_file.lines
+    reader = _PipelineReader(root, ci_file)
+    reader.read(rel, text, ci_file.kind)
+    reader.share_gitlab_variables()
+    return ci_file
+
+
+class _PipelineReader:
+    """Collects the steps of one pipeline, following the local files it includes."""
+
+    def __init__(self, root: Path, ci_file: CIFile) -> None:
+        self.root = root
+        self.ci_file = ci_file
+        self.included: set[str] = {ci_file.path}
+        self.gitlab_variables: dict[str, CIValue] = {}
+
+    def read(self, rel: str, text: str, kind: CIKind) -> None:
+        """Add the steps of one file (the pipeline or an included file)."""
+        lines = self.ci_file.sources.setdefault(rel, text.splitlines())
+        if kind in (CIKind.JENKINS, CIKind.OTHER):
+            self.ci_file.steps.extend(_line_steps(rel, lines))
+            return
+
+        documents = _load_yaml(rel, text, self.ci_file.problems)
+        if documents is None:
+            self.ci_file.steps.extend(_line_steps(rel, lines))
+            return
+        if rel == self.ci_file.path and documents:
+            self.ci_file.data = documents[0]
+        for document in documents:
+            if isinstance(document, dict):
+                self._read_document(rel, lines, document, kind)
+
+    def _read_document(
+        self, rel: str, lines: list[str], document: dict[str, Any], kind: CIKind
+    ) -> None:
+        source = _Source(rel, lines)
+        if kind is CIKind.GITHUB:
+            steps = _github_steps(source, document)
+        elif kind is CIKind.GITLAB:
+            steps = _gitlab_steps(source, document)
+            self.gitlab_variables.update(_values(document.get("variables"), 1))
+            self._follow_gitlab_includes(document.get("include"))
+        elif kind is CIKind.AZURE:
+            steps = _azure_steps(source, document)
+        else:
+            steps = _circleci_steps(source, document)
+        for step in steps:
+            self.ci_file.steps.append(step)
+            if kind is CIKind.GITHUB:
+                self._follow_github_uses(step)
+
+    def share_gitlab_variables(self) -> None:
+        """GitLab merges global variables over all included files: give every job all."""
+        if not self.gitlab_variables:
+            return
+        for step in self.ci_file.steps:
+            step.env = {**self.gitlab_variables, **step.env}
+
+    def _follow_github_uses(self, step: CIStep) -> None:
+        """Reusable workflows become calls; local composite actions are read in place."""
+        if not step.uses.startswith("./"):
+            return
+        target = _inside_tree(self.root, step.uses.split("@", 1)[0])
+        if target is None:
+            return
+        if target.startswith(".github/workflows/"):
+            if target not in self.ci_file.calls:
+                self.ci_file.calls.append(target)
+            return
+        for name in ("action.yml", "action.yaml"):
+            if self._include(f"{target}/{name}", CIKind.GITHUB):
+                return
+
+    def _follow_gitlab_includes(self, include: Any) -> None:
+        for pattern in _gitlab_local_includes(include):
+            for rel in _expand_glob(self.root, pattern):
+                self._include(rel, CIKind.GITLAB)
+
+    def _include(self, rel: str, kind: CIKind) -> bool:
+        """Read an included file once; True when it exists and was read."""
+        if rel in self.included:
+            return True
+        if len(self.included) > MAX_INCLUDED_FILES:
+            self.ci_file.problems.append(
+                Problem(
+                    self.ci_file.path,
+                    None,
+                    f"more than {MAX_INCLUDED_FILES} included files; {rel} not read",
+                )
+            )
+            return False
+        if not (self.root / rel).is_file():
+            return False
+        self.included.add(rel)
+        text, problem = read_text(self.root, rel)
+        if problem is not None:
+            self.ci_file.problems.append(problem)
+        if text is None:
+            return False
+        self.read(rel, text, kind)
+        return True
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file a YAML node comes from, for turning node positions into lines."""
+
+    path: str
+    lines: list[str]
+
+
+# --- YAML loading and positions -----------------------------------------------------------
+
+
+def _load_yaml(rel: str, text: str, problems: list[Problem]) -> list[Any] | None:
+    """The documents of a YAML file, or None (and a problem) when it does not parse."""
+    yaml = YAML(typ="rt")
+    try:
+        return list(yaml.load_all(text))
+    except Exception as error:  # noqa: BLE001 - a broken file must not stop the review
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        problems.append(Problem(rel, line, f"invalid YAML, read line by line: {reason}"))
+        return None
+
+
+def _key_line(mapping: Any, key: Any, default: int) -> int:
+    """1-based line of a mapping key, or ``default`` when ruamel did not record it."""
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return default
+
+
+def _value_line(mapping: Any, key: Any, default: int) -> int:
+    try:
+        return int(mapping.lc.value(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return default
+
+
+def _item_line(seq: Any, index: int, default: int) -> int:
+    try:
+        return int(seq.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return default
+
+
+def _node_line(node: Any, default: int) -> int:
+    try:
+        return int(node.lc.line) + 1
+    except (AttributeError, TypeError):
+        return default
+
+
+def _tag(node: Any) -> str:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", None)
+    return value if isinstance(value, str) else ""
+
+
+def _scalar(value: Any) -> str:
+    """A YAML scalar as the text the CI sees (``true``, not ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _truthy(value: Any) -> bool:
+    """True for a literal YAML true; expressions are not evaluated and count as false."""
+    # TODO: `continue-on-error: ${{ matrix.experimental }}` may be true for some runs.
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
+def _values(mapping: Any, line: int) -> dict[str, CIValue]:
+    """A mapping of inputs or variables as text values with their lines."""
+    if not isinstance(mapping, dict):
+        return {}
+    values = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):  # GitLab variables: {value: ..., description: ...}
+            value = value.get("value")
+        if isinstance(value, (dict, list)):
+            continue
+        values[str(key)] = CIValue(_scalar(value), _key_line(mapping, key, line))
+    return values
+
+
+# --- commands out of scripts --------------------------------------------------------------
+
+
+def _commands(source: _Source, script: Any, line: int) -> list[CICommand]:
+    """The commands of a script given as a string or a (nested) list of strings."""
+    if isinstance(script, str):
+        return _string_commands(source, script, line)
+    if isinstance(script, list) and _tag(script) != "!reference":
+        commands = []
+        for index, entry in enumerate(script):
+            commands.extend(_commands(source, entry, _item_line(script, index, line)))
+        return commands
+    return []
+
+
+def _string_commands(source: _Source, script: str, line: int) -> list[CICommand]:
+    """Split a script into commands, joining continued lines, and find each one's line.
+
+    ruamel gives the line where the scalar starts; the lines inside it are found by
+    searching the source forward from there, which works for every scalar style.
+    """
+    commands = []
+    search_from = max(line - 1, 0)
+    for first, text in _logical_lines(script.splitlines()):
+        found = _find_line(source.lines, search_from, first)
+        if found is None:
+            found = min(search_from, max(len(source.lines) - 1, 0))
+        else:
+            search_from = found + 1
+        commands.append(CICommand(found + 1, text))
+    return commands
+
+
+def _logical_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Non-empty, non-comment lines with shell (``\\``) and PowerShell (`` ` ``)
+    continuations joined, each as (its first physical line, the joined command)."""
+    first = ""
+    pending = ""
+    for raw in lines:
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith(("#", "//"))):
+            continue
+        if not pending:
+            first = _CONTINUED.sub("", stripped).strip()
+        if _CONTINUED.search(stripped):
+            pending += _CONTINUED.sub("", stripped) + " "
+            continue
+        text = (pending + stripped).strip()
+        pending = ""
+        if text:
+            yield first, text
+    if pending.strip():
+        yield first, pending.strip()
+
+
+def _find_line(lines: list[str], start: int, first: str) -> int | None:
+    """0-based index of the first line at or after ``start`` holding ``first``."""
+    for probe in (first, first[:24], first[:8]):
+        if not probe:
+            continue
+        for index in range(start, min(len(lines), start + 400)):
+            if probe in lines[index]:
+                return index
+    return None
+
+
+def _line_steps(rel: str, lines: list[str]) -> list[CIStep]:
+    """Steps of a file read line by line: ``uses:`` lines and every other command."""
+    steps: list[CIStep] = []
+    commands: list[CICommand] = []
+    index = 0
+    while index < len(lines):
+        start = index
+        match = _USES_LINE.match(lines[index])
+        if match:
+            steps.append(CIStep(rel, index + 1, uses=match.group("ref")))
+            index += 1
+            continue
+        chunk = [lines[index]]
+        while _CONTINUED.search(lines[index].rstrip()) and index + 1 < len(lines):
+            index += 1
+            chunk.append(lines[index])
+        index += 1
+        commands.extend(CICommand(start + 1, text) for _, text in _logical_lines(chunk))
+    if commands:
+        steps.append(CIStep(rel, commands[0].line, commands=tuple(commands)))
+    return steps
+
+
+# --- GitHub Actions -----------------------------------------------------------------------
+
+
+def _github_steps(source: _Source, document: dict[str, Any]) -> list[CIStep]:
+    """Steps of a workflow (``jobs.*.steps`` and job-level ``uses``) or a composite action
+    (``runs.steps``)."""
+    workflow_env = _values(document.get("env"), 1)
+    workflow_shell = _default_shell(document)
+    steps: list[CIStep] = []
+
+    runs = document.get("runs")
+    if isinstance(runs, dict) and isinstance(runs.get("steps"), list):
+        steps.extend(_github_job_steps(source, "", runs["steps"], workflow_env, False, ""))
+
+    jobs = document.get("jobs")
+    if not isinstance(jobs, dict):
+        return steps
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict):
+            continue
+        job_line = _key_line(jobs, job_id, 1)
+        env = {**workflow_env, **_values(job.get("env"), job_line)}
+        may_fail = _truthy(job.get("continue-on-error"))
+        shell = _default_shell(job) or workflow_shell
+        if isinstance(job.get("uses"), str):
+            steps.append(
+                CIStep(
+                    source.path,
+                    _key_line(job, "uses", job_line),
+                    str(job_id),
+                    uses=job["uses"].strip(),
+                    inputs=_values(job.get("with"), job_line),
+                    env=env,
+                    may_fail=may_fail,
+                )
+            )
+        if isinstance(job.get("steps"), list):
+            steps.extend(
+                _github_job_steps(source, str(job_id), job["steps"], env, may_fail, shell)
+            )
+    return steps
+
+
+def _github_job_steps(
+    source: _Source,
+    job: str,
+    raw_steps: list[Any],
+    job_env: dict[str, CIValue],
+    job_may_fail: bool,
+    shell: str,
+) -> list[CIStep]:
+    steps = []
+    for index, raw in enumerate(raw_steps):
+        if not isinstance(raw, dict):
+            continue
+        line = _item_line(raw_steps, index, 1)
+        run = raw.get("run")
+        commands = _commands(source, run, _value_line(raw, "run", line)) if run else []
+        uses = raw.get("uses")
+        steps.append(
+            CIStep(
+                source.path,
+                _key_line(raw, "uses", line) if isinstance(uses, str) else line,
+                job,
+                uses=uses.strip() if isinstance(uses, str) else "",
+                commands=tuple(commands),
+                inputs=_values(raw.get("with"), line),
+                env={**job_env, **_values(raw.get("env"), line)},
+                may_fail=job_may_fail or _truthy(raw.get("continue-on-error")),
+                shell=str(raw.get("shell") or shell),
+            )
+        )
+    return steps
+
+
+def _default_shell(node: dict[str, Any]) -> str:
+    defaults = node.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    shell = run.get("shell") if isinstance(run, dict) else None
+    return str(shell) if isinstance(shell, str) else ""
+
+
+# --- GitLab CI ----------------------------------------------------------------------------
+
+
+def _gitlab_steps(source: _Source, document: dict[str, Any]) -> list[CIStep]:
+    """One step per job (its before_script, script and after_script) and one per
+    non-local include (``template:Jobs/Build.gitlab-ci.yml`` and the like)."""
+    global_env = _values(document.get("variables"), 1)
+    steps = _gitlab_include_steps(
+        source, document.get("include"), _key_line(document, "include", 1)
+    )
+
+    default = document.get("default")
+    for holder, name in ((document, ""), (default, "default")):
+        if not isinstance(holder, dict):
+            continue
+        for key in ("before_script", "after_script"):
+            if key in holder:
+                shared = _commands(source, holder[key], _value_line(holder, key, 1))
+                if shared:
+                    steps.append(
+                        CIStep(
+                            source.path,
+                            shared[0].line,
+                            name or key,
+                            commands=tuple(shared),
+                            env=global_env,
+                        )
+                    )
+
+    for name, job in document.items():
+        if name in _GITLAB_RESERVED or not isinstance(job, dict):
+            continue
+        line = _key_line(document, name, 1)
+        commands: list[CICommand] = []
+        for key in ("before_script", "script", "after_script"):
+            if key in job:
+                commands.extend(_commands(source, job[key], _value_line(job, key, line)))
+        if not commands:
+            continue
+        steps.append(
+            CIStep(
+                source.path,
+                line,
+                str(name),
+                commands=tuple(commands),
+                env={**global_env, **_values(job.get("variables"), line)},
+                may_fail=_gitlab_may_fail(job.get("allow_failure")),
+            )
+        )
+    return steps
+
+
+def _gitlab_may_fail(value: Any) -> bool:
+    # allow_failure: {exit_codes: [...]} tolerates those exit codes, which for a scanner
+    # means its findings; treat it like allow_failure: true.
+    return _truthy(value) or isinstance(value, dict)
+
+
+def _gitlab_include_steps(source: _Source, include: Any, line: int) -> list[CIStep]:
+    # TODO: remote, project and component includes are named, not fetched and read.
+    steps = []
+    for entry, entry_line in _gitlab_include_entries(include, line):
+        if isinstance(entry, dict):
+            for key in ("template", "component", "remote", "project"):
+                if isinstance(entry.get(key), str):
+                    reference = entry[key]
+                    if key == "project" and isinstance(entry.get("file"), str):
+                        reference = f"{reference}/{entry['file']}"
+                    steps.append(CIStep(source.path, entry_line, uses=f"{key}:{reference}"))
+        elif isinstance(entry, str) and "://" in entry:
+            steps.append(CIStep(source.path, entry_line, uses=f"remote:{entry}"))
+    return steps
+
+
+def _gitlab_include_entries(include: Any, line: int) -> list[tuple[Any, int]]:
+    if isinstance(include, list):
+        return [(entry, _item_line(include, index, line)) for index, entry in enumerate(include)]
+    if include is None:
+        return []
+    return [(include, _node_line(include, line))]
+
+
+def _gitlab_local_includes(include: Any) -> list[str]:
+    """Paths of local includes: ``include: path``, ``- local: path`` (globs allowed)."""
+    paths = []
+    for entry, _ in _gitlab_include_entries(include, 0):
+        if isinstance(entry, str) and "://" not in entry:
+            paths.append(entry)
+        elif isinstance(entry, dict) and isinstance(entry.get("local"), str):
+            paths.append(entry["local"])
+    return paths
+
+
+# --- Azure Pipelines ----------------------------------------------------------------------
+
+
+def _azure_steps(source: _Source, document: dict[str, Any]) -> list[CIStep]:
+    """Every ``steps:`` list under stages, jobs and deployment strategies."""
+    steps: list[CIStep] = []
+    for job, raw_steps in _steps_lists(document, ""):
+        for index, raw in enumerate(raw_steps):
+            if not isinstance(raw, dict):
+                continue
+            line = _item_line(raw_steps, index, 1)
+            commands: list[CICommand] = []
+            for key in _AZURE_SCRIPT_KEYS:
+                if key in raw:
+                    commands.extend(_commands(source, raw[key], _value_line(raw, key, line)))
+            # TODO: local `template:` files are named, not read like GitLab includes.
+            uses = raw.get("task") or (
+                f"template:{raw['template']}" if isinstance(raw.get("template"), str) else ""
+            )
+            steps.append(
+                CIStep(
+                    source.path,
+                    line,
+                    job,
+                    uses=str(uses),
+                    commands=tuple(commands),
+                    inputs=_values(raw.get("inputs"), line),
+                    env=_values(raw.get("env"), line),
+                    may_fail=_truthy(raw.get("continueOnError")),
+                )
+            )
+    return steps
+
+
+def _steps_lists(node: Any, job: str, depth: int = 0) -> Iterator[tuple[str, list[Any]]]:
+    """Every list held under a ``steps`` key, with the name of the job around it."""
+    if depth > 12:
+        return
+    if isinstance(node, dict):
+        explicit = node.get("job") or node.get("deployment")
+        here = str(explicit) if isinstance(explicit, str) else job
+        for key, value in node.items():
+            if key == "steps" and isinstance(value, list):
+                yield here, value
+                # CircleCI nests steps in `when:`/`unless:` steps.
+                yield from _steps_lists(value, here, depth + 1)
+            elif isinstance(value, (dict, list)):
+                yield from _steps_lists(value, here if explicit else str(key), depth + 1)
+    elif isinstance(node, list):
+        for entry in node:
+            yield from _steps_lists(entry, job, depth + 1)
+
+
+# --- CircleCI -----------------------------------------------------------------------------
+
+
+def _circleci_steps(source: _Source, document: dict[str, Any]) -> list[CIStep]:
+    """Steps of jobs and commands (``run`` scripts and orb commands) and the orb jobs that
+    workflows run (``docker/publish``)."""
+    steps: list[CIStep] = []
+    for job, raw_steps in _steps_lists(document, ""):
+        for index, raw in enumerate(raw_steps):
+            line = _item_line(raw_steps, index, 1)
+            step = _circleci_step(source, job, raw, line)
+            if step is not None:
+                steps.append(step)
+
+    workflows = document.get("workflows")
+    if isinstance(workflows, dict):
+        for workflow in workflows.values():
+            jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
+            if not isinstance(jobs, list):
+                continue
+            for index, entry in enumerate(jobs):
+                line = _item_line(jobs, index, 1)
+                name, params = _single_key(entry)
+                if "/" in name:
+                    steps.append(
+                        CIStep(source.path, line, name, uses=name, inputs=_values(params, line))
+                    )
+    return steps
+
+
+def _circleci_step(source: _Source, job: str, raw: Any, line: int) -> CIStep | None:
+    name, params = _single_key(raw)
+    if not name:
+        return None
+    if name != "run":
+        return CIStep(
+            source.path,
+            line,
+            job,
+            uses=name,
+            inputs=_values(params, line),
+            env=_values(params.get("environment") if isinstance(params, dict) else None, line),
+        )
+    script = params.get("command") if isinstance(params, dict) else params
+    holder = params if isinstance(params, dict) else raw
+    key = "command" if isinstance(params, dict) else "run"
+    commands = _commands(source, script, _value_line(holder, key, line))
+    env = _values(params.get("environment"), line) if isinstance(params, dict) else {}
+    return CIStep(source.path, line, job, commands=tuple(commands), env=env)
+
+
+def _single_key(entry: Any) -> tuple[str, Any]:
+    """``name`` and parameters of a CircleCI step or workflow job entry."""
+    if isinstance(entry, str):
+        return entry, None
+    if isinstance(entry, dict) and len(entry) == 1:
+        key = next(iter(entry))
+        return str(key), entry[key]
+    return "", None
+
+
+# --- paths --------------------------------------------------------------------------------
+
+
+def _inside_tree(root: Path, reference: str) -> str | None:
+    """A reference like ``./x/y`` or ``/x/y`` as a relative path inside the project."""
+    rel = posixpath.normpath(reference.lstrip("/").removeprefix("./"))
+    if rel.startswith("..") or rel in (".", ""):
+        return None
+    try:
+        (root / rel).resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return None
+    return rel
+
+
+def _expand_glob(root: Path, pattern: str) -> list[str]:
+    """Relative paths inside the project that a GitLab local include names.
+
+    As in GitLab, ``*`` stays within one folder and ``**`` crosses folders.
+    """
+    if not any(ch in pattern for ch in "*?["):
+        rel = _inside_tree(root, pattern)
+        return [rel] if rel else []
+    rel_pattern = pattern.lstrip("/").removeprefix("./")
+    if rel_pattern.startswith(".."):
+        return []
+    found: list[str] = []
+    visited = 0
+    for path in sorted(root.glob(rel_pattern)):
+        visited += 1
+        rel = path.relative_to(root).as_posix()
+        inside = _inside_tree(root, rel) if path.is_file() else None
+        if inside:
+            found.append(inside)
+        if len(found) >= MAX_INCLUDED_FILES or visited > 5000:
+            break
+    return found
