@@ -51,7 +51,7 @@ _URL_PASSWORD = re.compile(
 # whitespace unless quoted.
 _ASSIGNMENT = re.compile(
     r"""(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?(?P<sep>\s*[=:]\s*)"""
-    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s"'\n,;}\]]+))"""
+    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|(?:\$\{[^}\n]*\}|[^\s"'\n,;}\]])+))"""
 )
 # ENV NAME value, the old form of ENV with one variable and no equals sign.
 _SPACED_ASSIGNMENT = re.compile(
@@ -62,6 +62,11 @@ _SPACED_ASSIGNMENT = re.compile(
 # C0 and C1 controls (escape sequences start with ESC), DEL and bidi overrides. Tabs
 # become spaces; newlines are kept for multi-line snippets.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+_REFERENCE = re.compile(
+    r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*|:?-)?\}"
+)
 
 
 def is_secret_name(name: str) -> bool:
@@ -77,7 +82,8 @@ def looks_like_reference(value: str) -> bool:
     stripped = value.strip().strip("\"'")
     if not stripped:
         return True
-    return bool(re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}?", stripped))
+    # ${VAR:-default} carries a literal default, which is a value, not a reference.
+    return bool(_REFERENCE.fullmatch(stripped))
 
 
 def mask_secrets(text: str) -> str:

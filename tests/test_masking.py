@@ -71,3 +71,9 @@ def test_evidence_masks_on_construction() -> None:
 
 def test_long_text_is_cut() -> None:
     assert len(clean_text("x" * 5000)) == 200
+
+
+def test_literal_defaults_in_references_are_masked() -> None:
+    assert "hunter2" not in clean_text("DB_PASSWORD=${DB_PASSWORD:-hunter2}")
+    assert clean_text("DB_PASSWORD=${DB_PASSWORD}") == "DB_PASSWORD=${DB_PASSWORD}"
+    assert clean_text("API_TOKEN=${TOKEN:?set it}") == "API_TOKEN=${TOKEN:?set it}"

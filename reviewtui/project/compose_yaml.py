@@ -1,0 +1,310 @@
+"""Compose YAML turned into plain Python values that remember the file and line of each entry.
+
+The round-trip loader of ruamel.yaml reads YAML 1.2 (``22:22`` and ``yes`` stay strings) and
+keeps a line for every key and sequence entry, and compose's ``!reset`` and ``!override``
+tags on the tagged node. :func:`parse_yaml` loads one text; :func:`to_located` walks the
+loaded tree once, interpolating every string on the way, into :class:`YamlMap` and
+:class:`YamlList` values: a ``dict`` and a ``list`` that carry a :class:`Meta` per entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from reviewtui.model import Problem
+
+MAX_NODES = 100_000
+"""Values one file may expand to; aliases of aliases ("billion laughs") stop here."""
+
+MAX_DEPTH = 64
+"""Nesting deeper than this is cut off; no compose file needs a tenth of it."""
+
+MAX_FLOW_DEPTH = 200
+"""Bracket nesting refused before parsing: the parser takes seconds to fail on thousands."""
+
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+RESET = "!reset"
+OVERRIDE = "!override"
+_MERGE_TAGS = frozenset({RESET, OVERRIDE})
+
+
+class Location(NamedTuple):
+    """Where an entry was written: a file relative to the project root, and a 1-based line."""
+
+    path: str
+    line: int
+
+
+class Substitution(NamedTuple):
+    """How interpolation produced a string, for detectors that care where a value came from.
+
+    ``raw`` is the text as written; ``names`` the variables it refers to; ``unset`` those
+    set nowhere (they became empty or took their default); ``from_env_file`` those read
+    from ``env_file``; ``defaulted`` those whose default, written in the compose file,
+    was used.
+    """
+
+    raw: str
+    names: tuple[str, ...]
+    unset: tuple[str, ...]
+    from_env_file: tuple[str, ...]
+    defaulted: tuple[str, ...]
+    env_file: str | None
+
+
+class Meta(NamedTuple):
+    """What is known about one entry of a mapping or sequence besides its value."""
+
+    location: Location
+    tag: str | None = None
+    substitution: Substitution | None = None
+
+
+class YamlMap(dict[Any, Any]):
+    """A mapping from a compose file; ``meta[key]`` says where each entry was written.
+
+    ``location`` is where the mapping itself starts (for a mapping under a key, the key).
+    """
+
+    __slots__ = ("location", "meta")
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.meta: dict[Any, Meta] = {}
+
+    def put(self, key: Any, value: Any, meta: Meta) -> None:
+        """Set ``key`` to ``value``, remembering where it came from."""
+        self[key] = value
+        self.meta[key] = meta
+
+    def drop(self, key: Any) -> None:
+        """Remove ``key`` and what is known about it, if present."""
+        self.pop(key, None)
+        self.meta.pop(key, None)
+
+    def location_of(self, key: Any) -> Location:
+        """The line of ``key``, or of the mapping when the key is not there."""
+        meta = self.meta.get(key)
+        return meta.location if meta is not None else self.location
+
+    def substitution_of(self, key: Any) -> Substitution | None:
+        """How the string at ``key`` was interpolated, if it held a variable."""
+        meta = self.meta.get(key)
+        return meta.substitution if meta is not None else None
+
+
+class YamlList(list[Any]):
+    """A sequence from a compose file; ``meta[i]`` says where entry ``i`` was written."""
+
+    __slots__ = ("location", "meta")
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.meta: list[Meta] = []
+
+    def add(self, value: Any, meta: Meta) -> None:
+        """Append ``value``, remembering where it came from."""
+        self.append(value)
+        self.meta.append(meta)
+
+    def entries(self) -> Iterator[tuple[Any, Meta]]:
+        """Each value with its meta."""
+        return zip(self, self.meta, strict=False)
+
+
+Interpolate = Callable[[str], tuple[str, Substitution | None]]
+"""Turns a string as written into its value, and says how when a variable was involved."""
+
+
+class TooBig(Exception):
+    """Raised inside :func:`to_located` when a file expands past :data:`MAX_NODES`."""
+
+
+def new_loader() -> YAML:
+    """A round-trip YAML 1.2 loader; one per reading pass, as loaders keep state."""
+    return YAML(typ="rt", pure=True)
+
+
+def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
+    """The loaded document, or None and a problem with the line the YAML error points at."""
+    if _too_many_brackets(text):
+        return None, Problem(rel, None, "YAML nested too deeply to read")
+    try:
+        return loader.load(text), None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = error.problem or error.context or "not valid YAML"
+        return None, Problem(rel, line, f"invalid YAML: {what}")
+    except YAMLError as error:
+        return None, Problem(rel, None, f"invalid YAML: {error}")
+    except RecursionError:
+        return None, Problem(rel, None, "YAML nested too deeply to read")
+    except (ValueError, TypeError, OverflowError) as error:
+        return None, Problem(rel, None, f"invalid YAML value: {error}")
+
+
+def _too_many_brackets(text: str) -> bool:
+    """True when ``[`` and ``{`` nest deeper than :data:`MAX_FLOW_DEPTH` (brackets inside
+    strings count too, which only makes the bound stricter than it needs to be)."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return False
+    depth = 0
+    for bracket in _NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
+        if depth > MAX_FLOW_DEPTH:
+            return True
+    return False
+
+
+class Walker:
+    """Turns one loaded document into located values, within a budget of nodes and depth."""
+
+    def __init__(self, rel: str, interpolate: Interpolate, problems: list[Problem]) -> None:
+        self.rel = rel
+        self.interpolate = interpolate
+        self.problems = problems
+        self.nodes = 0
+        self.too_deep = False
+        self.saw_reset = False
+
+    def value(self, node: Any, location: Location, depth: int = 0) -> tuple[Any, Meta]:
+        """The plain value of ``node`` written at ``location``, with its meta."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise TooBig
+        tag = _merge_tag(node)
+        if tag == RESET:
+            # What a reset node holds is thrown away by compose; only the tag matters.
+            self.saw_reset = True
+            return None, Meta(location, tag)
+        if isinstance(node, CommentedMap):
+            return self._mapping(node, location, depth), Meta(location, tag)
+        if isinstance(node, CommentedSeq):
+            return self._sequence(node, location, depth), Meta(location, tag)
+        if isinstance(node, TaggedScalar):
+            node = node.value
+        if isinstance(node, str):
+            if "$" not in node:
+                return str(node), Meta(location, tag)
+            text, substitution = self.interpolate(str(node))
+            return text, Meta(location, tag, substitution)
+        return plain_scalar(node), Meta(location, tag)
+
+    def _mapping(self, node: CommentedMap, location: Location, depth: int) -> YamlMap | None:
+        if depth >= MAX_DEPTH:
+            self._note_too_deep(location)
+            return None
+        result = YamlMap(location)
+        own = node.lc.data or {}
+        for key, child in node.items():
+            key_location = self._key_location(node, own, key, location)
+            value, meta = self.value(child, key_location, depth + 1)
+            result.put(plain_key(key), value, meta)
+        return result
+
+    def _sequence(self, node: CommentedSeq, location: Location, depth: int) -> YamlList | None:
+        if depth >= MAX_DEPTH:
+            self._note_too_deep(location)
+            return None
+        result = YamlList(location)
+        lines = node.lc.data or {}  # tagged flow sequences may come without lines
+        for index, child in enumerate(node):
+            position = lines.get(index)
+            item_location = (
+                Location(self.rel, position[0] + 1) if position is not None else location
+            )
+            value, meta = self.value(child, item_location, depth + 1)
+            result.add(value, meta)
+        return result
+
+    def _key_location(
+        self, node: CommentedMap, own: dict[Any, Any], key: Any, fallback: Location
+    ) -> Location:
+        position = own.get(key)
+        if position is not None:
+            return Location(self.rel, position[0] + 1)
+        # A key that came in through ``<<: *anchor``: its line is where the anchored
+        # mapping wrote it, which is where the value a reviewer must change lives.
+        merged = _merged_key_line(node, key, 0)
+        return Location(self.rel, merged) if merged is not None else fallback
+
+    def _note_too_deep(self, location: Location) -> None:
+        if not self.too_deep:
+            self.too_deep = True
+            self.problems.append(
+                Problem(
+                    self.rel,
+                    location.line,
+                    f"nested deeper than {MAX_DEPTH} levels; the deeper part is skipped",
+                )
+            )
+
+
+def _merged_key_line(node: CommentedMap, key: Any, depth: int) -> int | None:
+    if depth > 8:
+        return None
+    for source in _merge_sources(node):
+        position = source.lc.data.get(key)
+        if position is not None:
+            return int(position[0]) + 1
+        deeper = _merged_key_line(source, key, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def _merge_sources(node: CommentedMap) -> list[CommentedMap]:
+    merged = getattr(node, "merge", None)
+    if not merged:
+        return []
+    sources = []
+    for item in merged:
+        # Older ruamel releases give (position, mapping) pairs, newer ones the mappings.
+        source = item[1] if isinstance(item, tuple) else item
+        if isinstance(source, CommentedMap):
+            sources.append(source)
+    return sources
+
+
+def _merge_tag(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", None)
+    return value if value in _MERGE_TAGS else None
+
+
+def plain_scalar(node: Any) -> Any:
+    """A ruamel scalar as the plain Python value it stands for."""
+    if node is None or type(node) in (bool, int, float, str):
+        return node
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, datetime.date):
+        return node.isoformat()
+    return str(node)
+
+
+def plain_key(key: Any) -> Any:
+    """A mapping key as a plain hashable value (complex keys become their text)."""
+    if isinstance(key, str | int | float | bool) or key is None:
+        return plain_scalar(key)
+    return str(key)
