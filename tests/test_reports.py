@@ -71,6 +71,6 @@ def test_hostile_text_from_files_is_inert(tmp_path: Path) -> None:
 
 
 def test_escaping_helpers() -> None:
-    assert text("a|b <b> [x](y)") == "a\\|b &lt;b&gt; \\[x\\]\\(y\\)"
+    assert text("a|b <b> [x](y) *e*") == "a\\|b &lt;b&gt; \\[x\\](y) \\*e\\*"
     assert code("a`b|c") == "`` a`b\\|c ``"
     assert code("plain") == "`plain`"

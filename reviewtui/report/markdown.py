@@ -2,6 +2,7 @@
 
 Text that came from scanned files is escaped wherever it lands, so a ``|``, a backtick,
 ``<script>`` or ``[link](...)`` in a Dockerfile cannot break a table or inject markup.
+The checklists' own texts are Markdown written by us and go in as they are.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ _VERDICT_MARK = {
     Verdict.PASS: "✅",
     Verdict.NOT_APPLICABLE: "➖",
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+# Enough to stop emphasis, code, links, tables and strike-through; the rest is harmless.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 MAX_EVIDENCE_ROWS = 20
 
 
@@ -97,18 +99,24 @@ def _item(state: ItemState) -> list[str]:
     item = state.item
     verdict = state.verdict
     lines = [
-        f"### {_VERDICT_MARK[verdict]} {text(item.title)}",
+        f"### {_VERDICT_MARK[verdict]} {item.title}",
         "",
         f"`{item.id}` · **{verdict.label}** · severity {item.severity.value}"
         + (f" · CIS {', '.join(item.references.cis)}" if item.references.cis else ""),
         "",
-        text(item.question),
+        " ".join(item.question.split()),
         "",
     ]
     lines += _answer_lines(state)
-    lines += _evidence_table(list(state.findings))
+    if state.findings:
+        lines += _evidence_table(list(state.findings))
+    elif item.automatic:
+        lines += ["Nothing in the project answers this item (no file it applies to was "
+                  "found), so a person must.", ""]
+    if verdict is Verdict.UNKNOWN and item.evidence:
+        lines += [f"*What counts as evidence:* {' '.join(item.evidence.split())}", ""]
     if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
-        lines += [f"**Fix:** {text(item.fix)}", ""]
+        lines += [f"**Fix:** {' '.join(item.fix.split())}", ""]
     return lines
 
 
