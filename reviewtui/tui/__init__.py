@@ -1,0 +1,1 @@
+"""The Textual app: an overview of the checklists, a walk through items, and sign-off."""

@@ -1,0 +1,382 @@
+"""Every action the reviewer can take, as data: keys, footer, help and palette read it.
+
+Keeping one table means a key shown in the footer, listed on the help screen and offered
+in the command palette can never disagree with the binding that runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from textual.binding import Binding, BindingType
+
+
+class Scope(StrEnum):
+    """Where an action applies: everywhere, or on one screen."""
+
+    APP = "app"
+    OVERVIEW = "overview"
+    ITEM = "item"
+    DIALOG = "dialog"
+
+    @property
+    def heading(self) -> str:
+        """The heading of this scope on the help screen."""
+        return _SCOPE_TITLES[self]
+
+
+_SCOPE_TITLES = {
+    Scope.APP: "Everywhere",
+    Scope.OVERVIEW: "Overview",
+    Scope.ITEM: "Item",
+    Scope.DIALOG: "Dialogs (answer, note, sign-off)",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: its keys, what it runs, and the words shown for it.
+
+    ``keys`` uses Textual's key names, comma-separated; the first key is the one the
+    footer shows. ``label`` is the footer's word for it, ``title`` its name in the
+    palette and ``help`` the sentence on the help screen. ``action`` is run on the app
+    for :attr:`Scope.APP` and on the screen otherwise. ``show`` puts it in the footer;
+    an app action whose ``show`` is a scope is shown only on that screen, to keep the
+    footer within 80 columns. ``group`` gathers actions under one footer label.
+    ``bound`` is False when Textual already binds the key (the table's enter, the
+    palette's ctrl+p), so the entry only documents it.
+    """
+
+    id: str
+    scope: Scope
+    keys: str
+    action: str
+    label: str
+    title: str
+    help: str
+    show: bool | Scope = True
+    group: str = ""
+    palette: bool = True
+    priority: bool = False
+    bound: bool = True
+
+
+ACTIONS: tuple[Action, ...] = (
+    # Everywhere
+    Action(
+        id="help",
+        scope=Scope.APP,
+        keys="question_mark,f1",
+        action="show_help",
+        label="help",
+        title="Help: every key",
+        help="Show every key",
+    ),
+    Action(
+        id="sign-off",
+        scope=Scope.APP,
+        keys="s",
+        action="sign_off",
+        label="sign off",
+        title="Sign off",
+        help="Sign off the review with your name, role and decision",
+        show=Scope.OVERVIEW,
+    ),
+    Action(
+        id="export",
+        scope=Scope.APP,
+        keys="x",
+        action="export",
+        label="export",
+        title="Export the reports",
+        help="Write the Markdown and JSON reports into .reviewtui/",
+        show=Scope.OVERVIEW,
+    ),
+    Action(
+        id="rescan",
+        scope=Scope.APP,
+        keys="r",
+        action="rescan",
+        label="rescan",
+        title="Rescan the project",
+        help="Read the project again and update the detected answers",
+        show=False,
+    ),
+    Action(
+        id="palette",
+        scope=Scope.APP,
+        keys="ctrl+p",
+        action="command_palette",
+        label="commands",
+        title="Command palette",
+        help="Open the command palette",
+        show=False,
+        palette=False,
+        bound=False,
+    ),
+    Action(
+        id="quit",
+        scope=Scope.APP,
+        keys="q",
+        action="quit",
+        label="quit",
+        title="Quit",
+        help="Quit; every answer is already saved",
+        show=Scope.OVERVIEW,
+        palette=False,
+    ),
+    Action(
+        id="quit-anywhere",
+        scope=Scope.APP,
+        keys="ctrl+q",
+        action="quit",
+        label="quit",
+        title="Quit",
+        help="Quit, even from inside a text field",
+        show=False,
+        palette=False,
+        bound=False,
+    ),
+    # Overview
+    Action(
+        id="open",
+        scope=Scope.OVERVIEW,
+        keys="enter",
+        action="open_checklist",
+        label="open",
+        title="Open the highlighted checklist",
+        help="Walk the highlighted checklist from its first item",
+        bound=False,
+    ),
+    Action(
+        id="walk-all",
+        scope=Scope.OVERVIEW,
+        keys="w",
+        action="walk_all",
+        label="walk all",
+        title="Walk every item",
+        help="Walk every item of every checklist",
+        show=False,
+    ),
+    # Item
+    Action(
+        id="next",
+        scope=Scope.ITEM,
+        keys="n,right,j",
+        action="next_item",
+        label="next",
+        title="Next item",
+        help="Go to the next item that the filter shows",
+        priority=True,
+    ),
+    Action(
+        id="previous",
+        scope=Scope.ITEM,
+        keys="p,left,k",
+        action="previous_item",
+        label="prev",
+        title="Previous item",
+        help="Go to the previous item that the filter shows",
+        priority=True,
+    ),
+    Action(
+        id="pass",
+        scope=Scope.ITEM,
+        keys="1",
+        action="answer('pass')",
+        label="pass",
+        title="Answer pass",
+        help="Answer: pass",
+        group="answer",
+    ),
+    Action(
+        id="fail",
+        scope=Scope.ITEM,
+        keys="2",
+        action="answer('fail')",
+        label="fail",
+        title="Answer fail",
+        help="Answer: fail",
+        group="answer",
+    ),
+    Action(
+        id="not-applicable",
+        scope=Scope.ITEM,
+        keys="3",
+        action="answer('not_applicable')",
+        label="n/a",
+        title="Answer not applicable",
+        help="Answer: not applicable",
+        group="answer",
+    ),
+    Action(
+        id="accept-risk",
+        scope=Scope.ITEM,
+        keys="4",
+        action="accept_risk",
+        label="risk",
+        title="Accept the risk",
+        help="Answer: accepted risk, with a reason",
+        group="answer",
+    ),
+    Action(
+        id="clear",
+        scope=Scope.ITEM,
+        keys="0,delete",
+        action="answer('')",
+        label="clear",
+        title="Clear the answer",
+        help="Clear your answer; the detected answer applies again",
+        show=False,
+    ),
+    Action(
+        id="confirm",
+        scope=Scope.ITEM,
+        keys="c",
+        action="confirm",
+        label="confirm",
+        title="Confirm the detected answer",
+        help="Confirm the detected answer as yours",
+    ),
+    Action(
+        id="note",
+        scope=Scope.ITEM,
+        keys="e",
+        action="edit_note",
+        label="note",
+        title="Edit the note",
+        help="Write or edit your note on this item",
+    ),
+    Action(
+        id="targets",
+        scope=Scope.ITEM,
+        keys="t",
+        action="toggle_targets",
+        label="targets",
+        title="Show every target",
+        help="Show every target of the item, or only the first ones again",
+        show=False,
+    ),
+    Action(
+        id="filter",
+        scope=Scope.ITEM,
+        keys="f",
+        action="cycle_filter",
+        label="filter",
+        title="Change the filter",
+        help="Show all items, only failing ones, or only unanswered ones",
+    ),
+    Action(
+        id="back",
+        scope=Scope.ITEM,
+        keys="escape",
+        action="back",
+        label="back",
+        title="Back to the overview",
+        help="Back to the overview",
+    ),
+    # Dialogs
+    Action(
+        id="submit",
+        scope=Scope.DIALOG,
+        keys="ctrl+s",
+        action="submit",
+        label="save",
+        title="Save",
+        help="Save the dialog (enter does it too in a one-line field)",
+        palette=False,
+    ),
+    Action(
+        id="cancel",
+        scope=Scope.DIALOG,
+        keys="escape",
+        action="cancel",
+        label="cancel",
+        title="Cancel",
+        help="Close the dialog without saving",
+        palette=False,
+    ),
+    Action(
+        id="next-field",
+        scope=Scope.DIALOG,
+        keys="tab,shift+tab",
+        action="focus_next",
+        label="next field",
+        title="Next field",
+        help="Move to the next or previous field",
+        show=False,
+        palette=False,
+        bound=False,
+    ),
+)
+
+
+def actions_for(scope: Scope) -> list[Action]:
+    """The actions of one scope, in table order."""
+    return [action for action in ACTIONS if action.scope is scope]
+
+
+def bindings_for(scope: Scope) -> list[BindingType]:
+    """Textual bindings for the actions of one scope that this app binds itself.
+
+    The first key of an action is the one in the footer; the others are bound hidden.
+    A screen also gets a footer entry for each app action shown on that screen.
+    """
+    bindings: list[BindingType] = []
+    groups: dict[str, Binding.Group] = {}
+    for action in ACTIONS:
+        if not action.bound:
+            continue
+        if action.scope is scope:
+            group = (
+                groups.setdefault(action.group, Binding.Group(action.group, compact=True))
+                if action.group
+                else None
+            )
+            bindings += _bindings(action, action.action, action.show is True, group)
+        elif action.scope is Scope.APP and action.show is scope:
+            bindings += _bindings(action, f"app.{action.action}", True, None)
+    return bindings
+
+
+def _bindings(action: Action, run: str, show: bool, group: Binding.Group | None) -> list[Binding]:
+    first, *others = action.keys.split(",")
+    bindings = [
+        Binding(
+            first,
+            run,
+            action.label,
+            show=show,
+            priority=action.priority,
+            tooltip=action.help,
+            id=action.id,
+            group=group,
+        )
+    ]
+    if others:
+        bindings.append(
+            Binding(
+                ",".join(others),
+                run,
+                action.label,
+                show=False,
+                priority=action.priority,
+                tooltip=action.help,
+            )
+        )
+    return bindings
+
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "escape": "esc",
+    "right": "→",
+    "left": "←",
+    "delete": "del",
+}
+
+
+def key_names(action: Action) -> str:
+    """The action's keys as a reviewer reads them, e.g. ``n → j``."""
+    return " ".join(_KEY_NAMES.get(key, key) for key in action.keys.split(","))

@@ -1,0 +1,214 @@
+"""The walk's main view: one item with its question, answers, evidence and guidance."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widgets import Static
+
+from reviewtui.checklists import Item
+from reviewtui.model import Finding, Status
+from reviewtui.review.model import ItemState, Verdict
+from reviewtui.tui.render import (
+    finding_content,
+    heading,
+    plain,
+    prose,
+    severity_content,
+    verdict_content,
+)
+
+_DOCKERFILE_LINE = re.compile(
+    r"^(FROM|ARG|RUN|COPY|ADD|USER|ENV|WORKDIR|EXPOSE|HEALTHCHECK|CMD|ENTRYPOINT|LABEL)\s"
+)
+TARGETS_SHOWN = 25
+"""Targets drawn per item until the reviewer asks for all of them."""
+
+# Failing targets first: they are what the reviewer has to look at.
+_STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
+_YAML_KEY = re.compile(r"^\s*[\w.-]+:(\s|$)")
+
+
+class ItemView(VerticalScroll):
+    """Everything about one item; the reviewer's part first, the guidance after.
+
+    Wide terminals lay the two halves side by side (see the stylesheet).
+    """
+
+    all_targets = False
+    """Draw every target, not only the first :data:`TARGETS_SHOWN`."""
+
+    def compose(self) -> ComposeResult:
+        """Empty sections, filled by :meth:`show`."""
+        with Vertical(id="item-main"):
+            yield Static(id="item-heading")
+            yield Static(id="item-question", classes="section")
+            yield Static(id="item-answer", classes="section")
+            yield Static(id="item-detected", classes="section")
+        with Vertical(id="item-guide"):
+            yield Static(id="item-why", classes="section")
+            yield Static(id="item-fix", classes="section")
+            yield Static(id="item-example", classes="code")
+            yield Static(id="item-references", classes="section")
+
+    def show(self, state: ItemState) -> None:
+        """Show ``state``'s item; scrolls back to the top when the item changes."""
+        item = state.item
+        changed = getattr(self, "_item_id", None) != item.id
+        self._item_id = item.id
+        self._set("#item-heading", _heading(item))
+        self._set(
+            "#item-question", Content.assemble(heading("Question"), "\n", prose(item.question))
+        )
+        self._set("#item-answer", answer_content(state))
+        limit = None if self.all_targets else TARGETS_SHOWN
+        self._set("#item-detected", detected_content(state, limit))
+        self._set("#item-why", Content.assemble(heading("Why it matters"), "\n", prose(item.why)))
+        self._set("#item-fix", Content.assemble(heading("How to fix"), "\n", prose(item.fix)))
+        example = self.query_one("#item-example", Static)
+        example.display = bool(item.example)
+        if item.example:
+            example.update(highlight(item.example, language=example_language(item.example)))
+        self._set("#item-references", references_content(item))
+        if changed:
+            self.scroll_home(animate=False)
+
+    def _set(self, selector: str, content: Content) -> None:
+        self.query_one(selector, Static).update(content)
+
+
+def _heading(item: Item) -> Content:
+    kind = "detected from files" if item.automatic else "a person answers"
+    return Content.assemble(
+        (item.title, "bold"),
+        "\n",
+        (item.id, "$text-muted"),
+        "  ·  ",
+        severity_content(item.severity),
+        "  ·  ",
+        (kind, "$text-muted"),
+    )
+
+
+def answer_content(state: ItemState) -> Content:
+    """The reviewer's answer, reason and note, and a warning if detection moved since."""
+    parts: list[Content] = [heading("Your answer")]
+    answer = state.answer
+    if state.answered and answer is not None and answer.verdict is not None:
+        parts.append(verdict_content(answer.verdict, bold=True))
+        if answer.verdict is Verdict.ACCEPTED_RISK and answer.reason:
+            parts.append(Content.assemble(("Reason: ", "bold"), plain(answer.reason)))
+    elif state.detected is Status.UNKNOWN:
+        parts.append(
+            Content.styled(
+                "Not answered yet: 1 pass, 2 fail, 3 not applicable, 4 accepted risk.",
+                "$text-muted",
+            )
+        )
+    else:
+        parts.append(
+            Content.assemble(
+                ("Not answered yet: c confirms the detected ", "$text-muted"),
+                verdict_content(state.detected),
+                ("; 1-4 answer otherwise.", "$text-muted"),
+            )
+        )
+    if state.note:
+        parts.append(Content.assemble(("Note: ", "bold"), plain(state.note)))
+    if state.detection_changed and answer is not None and answer.detected is not None:
+        parts.append(
+            Content.styled(
+                f"⚠ The detected answer changed since you answered: it was "
+                f"{answer.detected.label}, it is {state.detected.label} now.",
+                "bold $text-warning",
+            )
+        )
+    return Content("\n").join(parts)
+
+
+def detected_content(state: ItemState, limit: int | None = None) -> Content:
+    """The detected answer rolled up, then per target with its evidence, failing first.
+
+    ``limit`` caps the targets drawn: a big project has hundreds per item, and drawing
+    them all makes every step of the walk slow.
+    """
+    item = state.item
+    title = Content.assemble(heading("Detected"), "  ", verdict_content(state.detected, True))
+    if not item.automatic:
+        return Content("\n").join(
+            [
+                title,
+                Content.assemble(
+                    ("No detector answers this item. Look at: ", "$text-muted"),
+                    prose(item.evidence),
+                ),
+            ]
+        )
+    if not state.findings:
+        return Content("\n").join(
+            [
+                title,
+                Content.styled(
+                    "Nothing in this project is a target of this item, so a person "
+                    "must answer it.",
+                    "$text-muted",
+                ),
+            ]
+        )
+    failing = sum(1 for f in state.findings if f.status is Status.FAIL)
+    summary = f"  ({failing} of {len(state.findings)} targets fail)" if failing else ""
+    lines = [Content.assemble(title, (summary, "$text-muted"))]
+    ordered = sorted(state.findings, key=lambda f: _STATUS_ORDER.index(f.status))
+    shown = ordered if limit is None else ordered[:limit]
+    lines.extend(finding_content(finding) for finding in shown)
+    if len(shown) < len(ordered):
+        lines.append(_more_targets(ordered[len(shown) :]))
+    return Content("\n").join(lines)
+
+
+def _more_targets(hidden: list[Finding]) -> Content:
+    """The line that stands for the targets not drawn, with their statuses counted."""
+    counts = Counter(finding.status for finding in hidden)
+    by_status = ", ".join(
+        f"{counts[status]} {status.label}" for status in _STATUS_ORDER if counts[status]
+    )
+    return Content.styled(
+        f"… and {len(hidden)} more targets ({by_status}): press t to show them all; "
+        "the report lists every one.",
+        "$text-warning",
+    )
+
+
+def references_content(item: Item) -> Content:
+    """CIS numbers, other tools' ids and links, one kind per line."""
+    refs = item.references
+    lines = [heading("References")]
+    if refs.cis:
+        lines.append(
+            Content.assemble(("CIS Docker Benchmark  ", "bold"), plain(", ".join(refs.cis)))
+        )
+    for tool, ids in sorted(refs.tools.items()):
+        lines.append(Content.assemble((f"{tool}  ", "bold"), plain(", ".join(ids))))
+    lines.extend(plain(link, "$text-secondary") for link in refs.links)
+    if len(lines) == 1:
+        lines.append(Content.styled("none", "$text-muted"))
+    return Content("\n").join(lines)
+
+
+def example_language(example: str) -> str:
+    """A guess at the example's language: Dockerfile, YAML, JSON, else shell."""
+    lines = [
+        line for line in example.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if lines and lines[0].lstrip().startswith(("{", "[")):
+        return "json"
+    if any(_DOCKERFILE_LINE.match(line) for line in lines):
+        return "docker"
+    if any(_YAML_KEY.match(line) or line.lstrip().startswith("- ") for line in lines):
+        return "yaml"
+    return "bash"
