@@ -17,7 +17,7 @@ MAX_SNIPPET = 200
 SECRET_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"private[_-]?key|client[_-]?key|credential|auth[_-]?key|signing[_-]?key|"
-    r"encryption[_-]?key|master[_-]?key|session[_-]?key|_key$|^key$)"
+    r"encryption[_-]?key|master[_-]?key|session[_-]?key|_key$|^key$|(^|_)pass$)"
 )
 _HARMLESS_NAME = re.compile(
     r"(?i)(_file|_path|_dir|_url|_uri|_host|_port|_user(name)?|_name|_id|_type|_length|"
@@ -35,17 +35,14 @@ _TOKEN_PATTERNS = [
     re.compile(r"\bsk_(live|test)_[A-Za-z0-9]{16,}\b"),
     re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
     re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
-               re.S),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
 ]
 # A password given on a command line: docker login -p, mysql -pVALUE is not covered.
 _CLI_PASSWORD = re.compile(
     r"(?P<pre>\blogin\b[^\n]*?\s(-p|--password)(=|\s+))(?P<pw>[^\s\-][^\s]*)"
 )
 # user:password@ in URLs.
-_URL_PASSWORD = re.compile(
-    r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)"
-)
+_URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)")
 
 # NAME=value, NAME: value and "NAME": "value", with optional quotes. The value ends at
 # whitespace unless quoted.
@@ -64,9 +61,7 @@ _SPACED_ASSIGNMENT = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-_REFERENCE = re.compile(
-    r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*|:?-)?\}"
-)
+_REFERENCE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*|:?-)?\}")
 
 
 def is_secret_name(name: str) -> bool:

@@ -32,14 +32,30 @@ def test_only_the_tui_imports_textual() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "reviewtui", "tests",
-                             "scripts"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "reviewtui", "tests", "scripts"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_applied() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "reviewtui", "tests", "scripts"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy", "reviewtui"], capture_output=True,
-                            text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "reviewtui"], capture_output=True, text=True, cwd=ROOT
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr

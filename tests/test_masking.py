@@ -47,9 +47,18 @@ def test_harmless_text_is_kept(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "secret"),
-    [("DB_PASSWORD", True), ("GITHUB_TOKEN", True), ("AWS_SECRET_ACCESS_KEY", True),
-     ("PASSWORD_FILE", False), ("GPG_KEY", False), ("NODE_GPG_KEYS", False),
-     ("API_URL", False), ("PATH", False)],
+    [
+        ("DB_PASSWORD", True),
+        ("DB_PASS", True),
+        ("BYPASS", False),
+        ("GITHUB_TOKEN", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("PASSWORD_FILE", False),
+        ("GPG_KEY", False),
+        ("NODE_GPG_KEYS", False),
+        ("API_URL", False),
+        ("PATH", False),
+    ],
 )
 def test_secret_names(name: str, secret: bool) -> None:
     assert is_secret_name(name) is secret

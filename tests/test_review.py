@@ -122,5 +122,30 @@ def test_save_is_atomic_and_leaves_no_temporary_files(weak_project: Path) -> Non
 
     folder = store.default_path(weak_project).parent
     assert sorted(p.name for p in folder.iterdir()) == ["review.json"]
-    assert store.load(store.default_path(weak_project)).answers["build.healthcheck"].note \
-        == "note 4"
+    assert (
+        store.load(store.default_path(weak_project)).answers["build.healthcheck"].note == "note 4"
+    )
+
+
+def test_review_text_is_the_document(weak_project: Path) -> None:
+    session = ReviewSession.open(weak_project)
+    session.scan()
+    session.set_verdict("runtime.not-privileged", Verdict.ACCEPTED_RISK, 'quote " and \\ ok')
+    session.set_note("build.healthcheck", "multi\nline ünïcode")
+    session.sign_off("Ada", "a@example.com", "r", Decision.APPROVED)
+
+    text = store.to_text(session.review)
+
+    assert json.loads(text) == store.to_document(session.review)
+    finding_lines = [line for line in text.splitlines() if line.startswith('        {"evidence"')]
+    assert finding_lines, "each finding is on a line of its own"
+
+
+def test_digest_follows_findings_after_rescan(weak_project: Path) -> None:
+    session = ReviewSession.open(weak_project, autosave=False)
+    session.scan()
+    before = session.digest()
+    (weak_project / "Dockerfile").write_text("FROM python:3.12.4-slim\nUSER 1000\n")
+    session.scan()
+
+    assert session.digest() != before

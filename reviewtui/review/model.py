@@ -115,14 +115,26 @@ class SignOff:
 
     def to_dict(self) -> dict[str, str]:
         """Plain form for the review file."""
-        return {"name": self.name, "email": self.email, "role": self.role,
-                "decision": self.decision.value, "time": self.time, "digest": self.digest}
+        return {
+            "name": self.name,
+            "email": self.email,
+            "role": self.role,
+            "decision": self.decision.value,
+            "time": self.time,
+            "digest": self.digest,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> SignOff:
         """Inverse of :meth:`to_dict`."""
-        return cls(data["name"], data.get("email", ""), data.get("role", ""),
-                   Decision(data["decision"]), data.get("time", ""), data.get("digest", ""))
+        return cls(
+            data["name"],
+            data.get("email", ""),
+            data.get("role", ""),
+            Decision(data["decision"]),
+            data.get("time", ""),
+            data.get("digest", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -160,9 +172,12 @@ class ItemState:
     @property
     def detection_changed(self) -> bool:
         """True when a scan since the answer changed the detected status."""
-        return (self.answered and self.answer is not None
-                and self.answer.detected is not None
-                and self.answer.detected is not self.detected)
+        return (
+            self.answered
+            and self.answer is not None
+            and self.answer.detected is not None
+            and self.answer.detected is not self.detected
+        )
 
 
 @dataclass
@@ -177,6 +192,23 @@ class Review:
     problems: list[Problem] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
     signoffs: list[SignOff] = field(default_factory=list)
+    _encoded: dict[str, tuple[list[Finding], list[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def encoded_findings(self, item_id: str) -> list[str]:
+        """Each finding of the item as compact canonical JSON, one string per finding.
+
+        Findings change only when a scan replaces them, so the encoding is kept until
+        then: saving after each answer and computing the digest stay cheap on big trees.
+        """
+        findings = self.findings.get(item_id, [])
+        cached = self._encoded.get(item_id)
+        if cached is not None and cached[0] is findings:
+            return cached[1]
+        encoded = [canonical_json(f.to_dict()) for f in findings]
+        self._encoded[item_id] = (findings, encoded)
+        return encoded
 
     def state(self, item: Item) -> ItemState:
         """The item with its findings and answer."""
@@ -188,18 +220,23 @@ class Review:
         Timestamps and sign-offs are left out, so the digest changes exactly when what
         was reviewed changes.
         """
-        content = [
-            {
+        digest = hashlib.sha256()
+        for item in items:
+            state = self.state(item)
+            head = {
                 "id": item.id,
                 "detected": state.detected.value,
                 "verdict": state.verdict.value,
-                "findings": [f.to_dict() for f in state.findings],
                 "reason": state.answer.reason if state.answer else "",
                 "note": state.note,
             }
-            for item in items
-            for state in [self.state(item)]
-        ]
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            digest.update(canonical_json(head).encode("utf-8"))
+            for encoded in self.encoded_findings(item.id):
+                digest.update(b"\n" + encoded.encode("utf-8"))
+            digest.update(b"\n\n")
+        return digest.hexdigest()
+
+
+def canonical_json(value: object) -> str:
+    """Compact JSON with sorted keys: the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -56,8 +56,14 @@ class ReviewSession:
     ``notice`` says so.
     """
 
-    def __init__(self, root: Path, catalogue: Catalogue, review: Review,
-                 path: Path | None, autosave: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        catalogue: Catalogue,
+        review: Review,
+        path: Path | None,
+        autosave: bool = True,
+    ) -> None:
         self.root = root
         self.catalogue = catalogue
         self.review = review
@@ -66,8 +72,13 @@ class ReviewSession:
         self.notice = ""
 
     @classmethod
-    def open(cls, root: Path, catalogue: Catalogue | None = None,
-             review_path: Path | None = None, autosave: bool = True) -> ReviewSession:
+    def open(
+        cls,
+        root: Path,
+        catalogue: Catalogue | None = None,
+        review_path: Path | None = None,
+        autosave: bool = True,
+    ) -> ReviewSession:
         """Open the project's saved review, or start a new one."""
         root = root.resolve()
         catalogue = catalogue or load_catalogue()
@@ -122,13 +133,16 @@ class ReviewSession:
         """Read the project and detect every item again, keeping answers and notes."""
         facts = read_project(self.root, progress)
         findings = detect(
-            self.catalogue, facts,
+            self.catalogue,
+            facts,
             progress=(lambda done, total: progress("checking items", done, total))
-            if progress else None,
+            if progress
+            else None,
         )
         self.review.findings = findings
-        self.review.problems = sorted(set(facts.problems),
-                                      key=lambda p: (p.path, p.line or 0, p.reason))
+        self.review.problems = sorted(
+            set(facts.problems), key=lambda p: (p.path, p.line or 0, p.reason)
+        )
         self.review.scanned_at = now_iso()
         self._changed()
 
@@ -136,8 +150,10 @@ class ReviewSession:
         """Confirm or override an item's status; None clears the reviewer's answer."""
         state = self.state(item_id)
         if verdict is Verdict.UNKNOWN:
-            raise AnswerError("'needs a person' is not an answer; choose pass, fail, "
-                              "not applicable or accepted risk")
+            raise AnswerError(
+                "'needs a person' is not an answer; choose pass, fail, "
+                "not applicable or accepted risk"
+            )
         if verdict is Verdict.ACCEPTED_RISK and not reason.strip():
             raise AnswerError("an accepted risk needs a reason")
         answer = self.review.answers.get(item_id) or Answer()
@@ -157,8 +173,9 @@ class ReviewSession:
         """Record a sign-off over the content as it stands now."""
         if not name.strip():
             raise AnswerError("a sign-off needs the reviewer's name")
-        signoff = SignOff(name.strip(), email.strip(), role.strip(), decision, now_iso(),
-                          self.digest())
+        signoff = SignOff(
+            name.strip(), email.strip(), role.strip(), decision, now_iso(), self.digest()
+        )
         self.review.signoffs.append(signoff)
         self._changed()
         return signoff

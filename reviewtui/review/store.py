@@ -21,7 +21,8 @@ Layout (``.reviewtui/review.json`` inside the project)::
                     "time": "...", "digest": "<sha256>"}]
     }
 
-Keys are sorted and indented, so a change to one answer is a small diff.
+Keys are sorted and indented, and each finding sits on a line of its own, so a change to
+one answer or one finding is a small diff.
 """
 
 from __future__ import annotations
@@ -56,12 +57,55 @@ def to_document(review: Review) -> dict[str, object]:
     items: dict[str, dict[str, object]] = {}
     for item_id in item_ids:
         entry: dict[str, object] = {
-            "findings": [f.to_dict() for f in review.findings.get(item_id, [])]
+            "findings": [json.loads(f) for f in review.encoded_findings(item_id)]
         }
         answer = review.answers.get(item_id)
         if answer is not None and not answer.is_empty():
             entry["answer"] = answer.to_dict()
         items[item_id] = entry
+    return {**_head(review), "items": items}
+
+
+def to_text(review: Review) -> str:
+    """The review file's text: indented JSON with each finding on a line of its own.
+
+    Equivalent to ``to_document`` but built from the cached encoding of the findings, so
+    saving a big review after each answer does not encode every finding again.
+    """
+    head = _head(review)
+    lines = ["{"]
+    for key in sorted([*head, "items"]):
+        if key == "items":
+            lines.append(f'  "items": {{{_items_text(review)}}},')
+        else:
+            value = json.dumps(head[key], indent=2, sort_keys=True, ensure_ascii=False)
+            lines.append(f"  {json.dumps(key)}: {_indent(value, 2)},")
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _items_text(review: Review) -> str:
+    entries = []
+    for item_id in sorted(set(review.findings) | set(review.answers)):
+        parts = []
+        answer = review.answers.get(item_id)
+        if answer is not None and not answer.is_empty():
+            answer_text = json.dumps(
+                answer.to_dict(), indent=2, sort_keys=True, ensure_ascii=False
+            )
+            parts.append(f'      "answer": {_indent(answer_text, 6)}')
+        findings = review.encoded_findings(item_id)
+        if findings:
+            body = ",\n".join(f"        {f}" for f in findings)
+            parts.append(f'      "findings": [\n{body}\n      ]')
+        else:
+            parts.append('      "findings": []')
+        entries.append(f"\n    {json.dumps(item_id)}: {{\n" + ",\n".join(parts) + "\n    }")
+    return (",".join(entries) + "\n  ") if entries else ""
+
+
+def _head(review: Review) -> dict[str, object]:
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -70,10 +114,13 @@ def to_document(review: Review) -> dict[str, object]:
         "created": review.created,
         "updated": review.updated,
         "scanned_at": review.scanned_at,
-        "items": items,
         "problems": [p.to_dict() for p in review.problems],
         "signoffs": [s.to_dict() for s in review.signoffs],
     }
+
+
+def _indent(text: str, spaces: int) -> str:
+    return text.replace("\n", "\n" + " " * spaces)
 
 
 def from_document(document: object, where: str) -> Review:
@@ -82,8 +129,10 @@ def from_document(document: object, where: str) -> Review:
         raise ReviewFileError(f"{where}: not a reviewtui review file")
     version = document.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise ReviewFileError(f"{where}: review file version {version} is newer than this "
-                              f"reviewtui understands ({VERSION}); upgrade reviewtui")
+        raise ReviewFileError(
+            f"{where}: review file version {version} is newer than this "
+            f"reviewtui understands ({VERSION}); upgrade reviewtui"
+        )
     try:
         review = Review(
             project=str(document.get("project", "")),
@@ -113,8 +162,9 @@ def load(path: Path) -> Review:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ReviewFileError(f"{path}:{error.lineno}: damaged review file: {error.msg}") \
-            from error
+        raise ReviewFileError(
+            f"{path}:{error.lineno}: damaged review file: {error.msg}"
+        ) from error
     return from_document(document, str(path))
 
 
@@ -123,13 +173,12 @@ def save(review: Review, path: Path) -> None:
 
     A crash at any point leaves either the previous file or the new one, never a mix.
     """
-    text = json.dumps(to_document(review), indent=2, sort_keys=True, ensure_ascii=False)
+    text = to_text(review)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
+            stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
