@@ -43,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args[0] if args and args[0] in COMMANDS else None
     parser = _command_parser(command)
     options = parser.parse_args(args[1:] if command else args)
-    logging.basicConfig(level=logging.DEBUG if options.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if options.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         if command == "scan":
             return _scan(options)
@@ -66,44 +68,74 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             prog="reviewtui",
             description="Docker security review of a project, in the terminal.",
             epilog="commands: scan (headless detection and report), export (report of a "
-                   "saved review), checklist (print the checklists). "
-                   "Run 'reviewtui COMMAND --help' for each.",
+            "saved review), checklist (print the checklists). "
+            "Run 'reviewtui COMMAND --help' for each.",
         )
-        parser.add_argument("path", nargs="?", default=".", type=Path,
-                            help="project directory to review (default: current directory)")
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=".",
+            type=Path,
+            help="project directory to review (default: current directory)",
+        )
         parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
     elif command == "scan":
-        parser = _Parser(prog="reviewtui scan",
-                         description="Detect every item headless and write the report.")
-        parser.add_argument("path", nargs="?", default=".", type=Path,
-                            help="project directory (default: current directory)")
+        parser = _Parser(
+            prog="reviewtui scan", description="Detect every item headless and write the report."
+        )
+        parser.add_argument(
+            "path",
+            nargs="?",
+            default=".",
+            type=Path,
+            help="project directory (default: current directory)",
+        )
         _add_output_options(parser)
-        parser.add_argument("--fail-on", choices=(*SEVERITIES, "none"), default="high",
-                            help="exit 1 when an item at or above this severity fails "
-                                 "(default: high; none never fails)")
-        parser.add_argument("--no-saved-answers", action="store_true",
-                            help="ignore the answers in the project's saved review")
+        parser.add_argument(
+            "--fail-on",
+            choices=(*SEVERITIES, "none"),
+            default="high",
+            help="exit 1 when an item at or above this severity fails "
+            "(default: high; none never fails)",
+        )
+        parser.add_argument(
+            "--no-saved-answers",
+            action="store_true",
+            help="ignore the answers in the project's saved review",
+        )
     elif command == "export":
-        parser = _Parser(prog="reviewtui export",
-                         description="Write the report of a saved review, with its notes "
-                                     "and sign-off.")
-        parser.add_argument("review_file", type=Path,
-                            help="the review file, e.g. PROJECT/.reviewtui/review.json")
+        parser = _Parser(
+            prog="reviewtui export",
+            description="Write the report of a saved review, with its notes and sign-off.",
+        )
+        parser.add_argument(
+            "review_file", type=Path, help="the review file, e.g. PROJECT/.reviewtui/review.json"
+        )
         _add_output_options(parser)
     else:
-        parser = _Parser(prog="reviewtui checklist",
-                         description="Print the checklists: every item with its severity, "
-                                     "CIS numbers and the ids other tools use.")
+        parser = _Parser(
+            prog="reviewtui checklist",
+            description="Print the checklists: every item with its severity, "
+            "CIS numbers and the ids other tools use.",
+        )
         parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     return parser
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="report format (default: markdown)")
-    parser.add_argument("--output", "-o", type=Path,
-                        help="write the report to this file (default: standard output)")
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="report format (default: markdown)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        help="write the report to this file (default: standard output)",
+    )
 
 
 def _scan(options: argparse.Namespace) -> int:

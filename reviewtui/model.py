@@ -111,8 +111,11 @@ class Evidence:
     def from_dict(cls, data: dict[str, object]) -> Evidence:
         """Inverse of :meth:`to_dict`."""
         line = data.get("line")
-        return cls(str(data["path"]), int(line) if isinstance(line, int) else None,
-                   str(data.get("snippet", "")))
+        return cls(
+            str(data["path"]),
+            int(line) if isinstance(line, int) else None,
+            str(data.get("snippet", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -172,8 +175,11 @@ class Problem:
     def from_dict(cls, data: dict[str, object]) -> Problem:
         """Inverse of :meth:`to_dict`."""
         line = data.get("line")
-        return cls(str(data["path"]), int(line) if isinstance(line, int) else None,
-                   str(data.get("reason", "")))
+        return cls(
+            str(data["path"]),
+            int(line) if isinstance(line, int) else None,
+            str(data.get("reason", "")),
+        )
 
 
 def roll_up(findings: list[Finding]) -> Status:

@@ -42,8 +42,11 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
 @pytest.fixture
 def weak_project(tmp_path: Path) -> Path:
     """A project that fails many items: root, latest tag, socket mount, privileged."""
-    return write_project(tmp_path / "weak", {
-        "Dockerfile": WEAK_DOCKERFILE,
-        "compose.yaml": WEAK_COMPOSE,
-        "main.py": "print('hello')\n",
-    })
+    return write_project(
+        tmp_path / "weak",
+        {
+            "Dockerfile": WEAK_DOCKERFILE,
+            "compose.yaml": WEAK_COMPOSE,
+            "main.py": "print('hello')\n",
+        },
+    )

@@ -20,8 +20,13 @@ CMD ["python", "/app/main.py"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "reviewtui", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "reviewtui", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_version() -> None:
@@ -49,8 +54,9 @@ def test_scan_fails_on_high_findings_and_writes_markdown(weak_project: Path) -> 
 
 def test_scan_json_to_file_and_fail_on_threshold(weak_project: Path, tmp_path: Path) -> None:
     output = tmp_path / "report.json"
-    result = run("scan", str(weak_project), "--format", "json", "--output", str(output),
-                 "--fail-on", "none")
+    result = run(
+        "scan", str(weak_project), "--format", "json", "--output", str(output), "--fail-on", "none"
+    )
 
     assert result.returncode == 0
     assert result.stdout == ""
@@ -59,10 +65,14 @@ def test_scan_json_to_file_and_fail_on_threshold(weak_project: Path, tmp_path: P
 
 
 def test_scan_passes_a_project_without_high_failures(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "good", {"Dockerfile": HARDENED_DOCKERFILE,
-                                             "main.py": "print(1)\n",
-                                             ".dockerignore": ".git\n.env*\n*.pem\n*.key\n"
-                                                              "id_rsa*\n"})
+    root = write_project(
+        tmp_path / "good",
+        {
+            "Dockerfile": HARDENED_DOCKERFILE,
+            "main.py": "print(1)\n",
+            ".dockerignore": ".git\n.env*\n*.pem\n*.key\nid_rsa*\n",
+        },
+    )
     result = run("scan", str(root), "--fail-on", "high")
 
     assert result.returncode == 0, result.stdout

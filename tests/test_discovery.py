@@ -10,27 +10,34 @@ from tests.conftest import write_project
 
 
 def test_file_roles(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {
-        "Dockerfile": "FROM scratch\n",
-        "api/Dockerfile.prod": "FROM scratch\n",
-        "worker/worker.Dockerfile": "FROM scratch\n",
-        "Containerfile": "FROM scratch\n",
-        "docs/Dockerfile.md": "not one\n",
-        "compose.yaml": "services: {}\n",
-        "docker-compose.override.yml": "services: {}\n",
-        "etc/docker/daemon.json": "{}\n",
-        ".dockerignore": ".git\n",
-        ".github/workflows/ci.yml": "on: push\n",
-        ".gitlab-ci.yml": "build: {}\n",
-        "node_modules/x/Dockerfile": "FROM scratch\n",
-        ".venv/lib/Dockerfile": "FROM scratch\n",
-        ".git/Dockerfile": "FROM scratch\n",
-    })
+    root = write_project(
+        tmp_path / "p",
+        {
+            "Dockerfile": "FROM scratch\n",
+            "api/Dockerfile.prod": "FROM scratch\n",
+            "worker/worker.Dockerfile": "FROM scratch\n",
+            "Containerfile": "FROM scratch\n",
+            "docs/Dockerfile.md": "not one\n",
+            "compose.yaml": "services: {}\n",
+            "docker-compose.override.yml": "services: {}\n",
+            "etc/docker/daemon.json": "{}\n",
+            ".dockerignore": ".git\n",
+            ".github/workflows/ci.yml": "on: push\n",
+            ".gitlab-ci.yml": "build: {}\n",
+            "node_modules/x/Dockerfile": "FROM scratch\n",
+            ".venv/lib/Dockerfile": "FROM scratch\n",
+            ".git/Dockerfile": "FROM scratch\n",
+        },
+    )
 
     found = discover(root)
 
-    assert found.dockerfiles == ["Containerfile", "Dockerfile", "api/Dockerfile.prod",
-                                 "worker/worker.Dockerfile"]
+    assert found.dockerfiles == [
+        "Containerfile",
+        "Dockerfile",
+        "api/Dockerfile.prod",
+        "worker/worker.Dockerfile",
+    ]
     assert found.compose_files == ["compose.yaml", "docker-compose.override.yml"]
     assert found.daemon_files == ["etc/docker/daemon.json"]
     assert found.dockerignore_files == [".dockerignore"]

@@ -46,8 +46,16 @@ def test_json_report_shape(weak_project: Path) -> None:
     items = {item["id"]: item for item in document["items"]}
 
     tag = items["image.base-tag-pinned"]
-    assert {"id", "checklist", "title", "severity", "status", "auto_status", "findings",
-            "note"} <= set(tag)
+    assert {
+        "id",
+        "checklist",
+        "title",
+        "severity",
+        "status",
+        "auto_status",
+        "findings",
+        "note",
+    } <= set(tag)
     assert tag["status"] == "fail" and tag["auto_status"] == "fail"
     evidence = tag["findings"][0]["evidence"][0]
     assert evidence == {"path": "Dockerfile", "line": 1, "snippet": "FROM python:latest"}
@@ -57,9 +65,12 @@ def test_json_report_shape(weak_project: Path) -> None:
 
 
 def test_hostile_text_from_files_is_inert(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "hostile", {
-        "Dockerfile": "FROM evil:latest | x `y` <script>alert(1)</script> [a](http://x)\n",
-    })
+    root = write_project(
+        tmp_path / "hostile",
+        {
+            "Dockerfile": "FROM evil:latest | x `y` <script>alert(1)</script> [a](http://x)\n",
+        },
+    )
     report = render(_session(root), "markdown")
     outside_code = re.sub(r"(`+).*?\1", "", report)
 

@@ -35,10 +35,14 @@ def detect(
             findings = list(detectors[item.detector](facts))
         except Exception as error:  # noqa: BLE001 - one broken detector must not stop a review
             log.exception("detector %s failed", item.detector)
-            findings = [Finding(Target(TargetKind.PROJECT, "."), Status.UNKNOWN,
-                                f"detector {item.detector} failed: {error}")]
-            facts.problems.append(Problem(".", None,
-                                          f"detector {item.detector} failed: {error}"))
+            findings = [
+                Finding(
+                    Target(TargetKind.PROJECT, "."),
+                    Status.UNKNOWN,
+                    f"detector {item.detector} failed: {error}",
+                )
+            ]
+            facts.problems.append(Problem(".", None, f"detector {item.detector} failed: {error}"))
         results[item.id] = sorted(findings, key=lambda f: (f.target, f.status))
         if progress is not None:
             progress(done, len(automatic))

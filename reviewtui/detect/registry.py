@@ -35,8 +35,9 @@ def check_catalogue(catalogue: Catalogue, detectors: dict[str, Detector]) -> Non
         if item.detector is None:
             continue
         if item.detector not in detectors:
-            raise ChecklistError(f"{item.source}: item {item.id}: no detector named "
-                                 f"{item.detector!r}")
+            raise ChecklistError(
+                f"{item.source}: item {item.id}: no detector named {item.detector!r}"
+            )
         used.add(item.detector)
     unused = sorted(set(detectors) - used)
     if unused:

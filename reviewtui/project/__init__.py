@@ -25,16 +25,23 @@ def read_project(root: Path, progress: Progress | None = None) -> ProjectFacts:
 
     Never raises for bad content: what cannot be read becomes a problem entry.
     """
+
     def report(step: str, done: int, total: int) -> None:
         if progress is not None:
             progress(step, done, total)
 
     root = root.resolve()
-    found = discover(root, on_file=lambda n: report("finding files", n, 0) if n % 500 == 0
-                     else None)
+    found = discover(
+        root, on_file=lambda n: report("finding files", n, 0) if n % 500 == 0 else None
+    )
     facts = ProjectFacts(root=root, files=found.all_files, problems=list(found.problems))
-    total = (len(found.dockerfiles) + len(found.compose_files) + len(found.daemon_files)
-             + len(found.dockerignore_files) + len(found.ci_files))
+    total = (
+        len(found.dockerfiles)
+        + len(found.compose_files)
+        + len(found.daemon_files)
+        + len(found.dockerignore_files)
+        + len(found.ci_files)
+    )
     done = 0
 
     for rel in found.dockerfiles:

@@ -11,23 +11,83 @@ from pathlib import Path
 from reviewtui.model import Problem
 
 # Folders that never hold the project's own container setup, and cost most to walk.
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".tox", ".nox",
-    "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode",
-    "site-packages", ".reviewtui", "bower_components", ".terraform", ".cache",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".idea",
+        ".vscode",
+        "site-packages",
+        ".reviewtui",
+        "bower_components",
+        ".terraform",
+        ".cache",
+    }
+)
 MAX_FILES = 200_000
 
-_DOCKERFILE_PATTERNS = ("dockerfile", "dockerfile.*", "dockerfile-*", "dockerfile_*",
-                        "*.dockerfile", "containerfile", "containerfile.*")
-_NOT_DOCKERFILE_SUFFIXES = (".md", ".txt", ".sh", ".py", ".go", ".json", ".yml", ".yaml",
-                            ".tmpl", ".tpl", ".template", ".j2", ".m4", ".in", ".bak",
-                            ".orig", ".rej", ".swp", ".dockerignore", ".lock")
-_COMPOSE_PATTERNS = ("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml",
-                     "docker-compose*.yml", "docker-compose*.yaml")
-_CI_ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml", "jenkinsfile", "azure-pipelines.yml",
-                  "azure-pipelines.yaml", ".drone.yml", "bitbucket-pipelines.yml",
-                  ".travis.yml", "cloudbuild.yaml", "cloudbuild.yml")
+_DOCKERFILE_PATTERNS = (
+    "dockerfile",
+    "dockerfile.*",
+    "dockerfile-*",
+    "dockerfile_*",
+    "*.dockerfile",
+    "containerfile",
+    "containerfile.*",
+)
+_NOT_DOCKERFILE_SUFFIXES = (
+    ".md",
+    ".txt",
+    ".sh",
+    ".py",
+    ".go",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".j2",
+    ".m4",
+    ".in",
+    ".bak",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".dockerignore",
+    ".lock",
+)
+_COMPOSE_PATTERNS = (
+    "compose.yaml",
+    "compose.yml",
+    "compose.*.yaml",
+    "compose.*.yml",
+    "docker-compose*.yml",
+    "docker-compose*.yaml",
+)
+_CI_ROOT_FILES = (
+    ".gitlab-ci.yml",
+    ".gitlab-ci.yaml",
+    "jenkinsfile",
+    "azure-pipelines.yml",
+    "azure-pipelines.yaml",
+    ".drone.yml",
+    "bitbucket-pipelines.yml",
+    ".travis.yml",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+)
 
 
 @dataclass
@@ -81,19 +141,28 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
     seen_dirs: set[tuple[int, int]] = set()
 
     def on_error(error: OSError) -> None:
-        found.problems.append(Problem(_rel(root, Path(error.filename or root)), None,
-                                      f"cannot list folder: {error.strerror or error}"))
+        found.problems.append(
+            Problem(
+                _rel(root, Path(error.filename or root)),
+                None,
+                f"cannot list folder: {error.strerror or error}",
+            )
+        )
 
     for current, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
         here = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and
-                         not _leaves_tree(root, here / d, found, seen_dirs))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS and not _leaves_tree(root, here / d, found, seen_dirs)
+        )
         for name in sorted(files):
             path = here / name
             rel = _rel(root, path)
             if path.is_symlink() and not _inside(root, path):
-                found.problems.append(Problem(rel, None, "link leads out of the project; "
-                                                         "not followed"))
+                found.problems.append(
+                    Problem(rel, None, "link leads out of the project; not followed")
+                )
                 continue
             found.all_files.append(rel)
             _sort_file(found, rel, name)
@@ -102,8 +171,14 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
         if len(found.all_files) >= MAX_FILES:
             found.problems.append(Problem(".", None, f"stopped after {MAX_FILES} files"))
             break
-    for paths in (found.dockerfiles, found.compose_files, found.daemon_files,
-                  found.dockerignore_files, found.ci_files, found.all_files):
+    for paths in (
+        found.dockerfiles,
+        found.compose_files,
+        found.daemon_files,
+        found.dockerignore_files,
+        found.ci_files,
+        found.all_files,
+    ):
         paths.sort()
     return found
 
@@ -122,13 +197,15 @@ def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
         found.ci_files.append(rel)
 
 
-def _leaves_tree(root: Path, path: Path, found: DiscoveredFiles,
-                 seen: set[tuple[int, int]]) -> bool:
+def _leaves_tree(
+    root: Path, path: Path, found: DiscoveredFiles, seen: set[tuple[int, int]]
+) -> bool:
     """True when a folder must not be walked: a link out of the tree, or a loop."""
     if path.is_symlink():
         if not _inside(root, path):
-            found.problems.append(Problem(_rel(root, path), None,
-                                          "link leads out of the project; not followed"))
+            found.problems.append(
+                Problem(_rel(root, path), None, "link leads out of the project; not followed")
+            )
             return True
         return True  # a link inside the tree: its target is walked where it really is
     try:

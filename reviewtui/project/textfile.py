@@ -21,8 +21,9 @@ def read_text(
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return None, Problem(rel, None, f"file is {size} bytes, over the "
-                                            f"{max_bytes} byte limit; not read")
+            return None, Problem(
+                rel, None, f"file is {size} bytes, over the {max_bytes} byte limit; not read"
+            )
         data = path.read_bytes()
     except OSError as error:
         return None, Problem(rel, None, f"cannot read: {error.strerror or error}")
@@ -35,4 +36,5 @@ def read_text(
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return data.decode("utf-8", errors="replace"), Problem(
-            rel, line, "not valid UTF-8; bad bytes replaced")
+            rel, line, "not valid UTF-8; bad bytes replaced"
+        )

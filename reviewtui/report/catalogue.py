@@ -42,8 +42,7 @@ def _text(catalogue: Catalogue) -> str:
         for item in checklist.items:
             how = "auto" if item.automatic else "manual"
             cis = f"  CIS {', '.join(item.references.cis)}" if item.references.cis else ""
-            lines.append(f"  {item.id:<34} {item.severity.value:<8} {how:<6} "
-                         f"{item.title}{cis}")
+            lines.append(f"  {item.id:<34} {item.severity.value:<8} {how:<6} {item.title}{cis}")
             if item.references.tools:
                 lines.append(f"  {'':<34} {_tools(item)}")
         lines.append("")
@@ -53,13 +52,18 @@ def _text(catalogue: Catalogue) -> str:
 def _markdown(catalogue: Catalogue) -> str:
     lines = ["# reviewtui checklists", ""]
     for checklist in catalogue.checklists:
-        lines += [f"## {md_text(checklist.title)}", "",
-                  "| Id | Title | Severity | Answered by | CIS | Other tools |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {md_text(checklist.title)}",
+            "",
+            "| Id | Title | Severity | Answered by | CIS | Other tools |",
+            "|---|---|---|---|---|---|",
+        ]
         for item in checklist.items:
             how = "detector" if item.automatic else "a person"
-            lines.append(f"| `{item.id}` | {md_text(item.title)} | {item.severity.value} | "
-                         f"{how} | {', '.join(item.references.cis)} | "
-                         f"{md_text(_tools(item))} |")
+            lines.append(
+                f"| `{item.id}` | {md_text(item.title)} | {item.severity.value} | "
+                f"{how} | {', '.join(item.references.cis)} | "
+                f"{md_text(_tools(item))} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -17,9 +17,7 @@ def render_json(data: ReportData) -> str:
 
 def report_document(data: ReportData) -> dict[str, object]:
     """The report as a plain document."""
-    signoffs = [
-        {**s.to_dict(), "current": data.signoff_current(s)} for s in data.signoffs
-    ]
+    signoffs = [{**s.to_dict(), "current": data.signoff_current(s)} for s in data.signoffs]
     return {
         "report": "reviewtui",
         "schema_version": SCHEMA_VERSION,
@@ -55,8 +53,10 @@ def _item(state: ItemState) -> dict[str, object]:
         "reason": answer.reason if answer else "",
         "note": state.note,
         "detection_changed": state.detection_changed,
-        "references": {"cis": list(item.references.cis),
-                       "tools": {k: list(v) for k, v in item.references.tools.items()}},
+        "references": {
+            "cis": list(item.references.cis),
+            "tools": {k: list(v) for k, v in item.references.tools.items()},
+        },
         "findings": [
             {
                 "target": str(f.target),

@@ -64,26 +64,37 @@ def code(value: str) -> str:
 
 def _overview_line(data: ReportData) -> str:
     counts = ", ".join(
-        f"{data.count(v)} {v.label}" for v in (Verdict.FAIL, Verdict.ACCEPTED_RISK,
-                                               Verdict.UNKNOWN, Verdict.PASS,
-                                               Verdict.NOT_APPLICABLE)
+        f"{data.count(v)} {v.label}"
+        for v in (
+            Verdict.FAIL,
+            Verdict.ACCEPTED_RISK,
+            Verdict.UNKNOWN,
+            Verdict.PASS,
+            Verdict.NOT_APPLICABLE,
+        )
     )
     scanned = f"scanned {data.scanned_at}" if data.scanned_at else "not scanned"
-    return (f"{len(data.states)} items ({counts}); {scanned} with reviewtui "
-            f"{data.tool_version}.")
+    return f"{len(data.states)} items ({counts}); {scanned} with reviewtui {data.tool_version}."
 
 
 def _summary_table(data: ReportData) -> list[str]:
-    columns = (Verdict.FAIL, Verdict.ACCEPTED_RISK, Verdict.UNKNOWN, Verdict.PASS,
-               Verdict.NOT_APPLICABLE)
+    columns = (
+        Verdict.FAIL,
+        Verdict.ACCEPTED_RISK,
+        Verdict.UNKNOWN,
+        Verdict.PASS,
+        Verdict.NOT_APPLICABLE,
+    )
     lines = [
         "| Checklist | " + " | ".join(v.label.capitalize() for v in columns) + " | Answered |",
         "|---|" + "---:|" * len(columns) + "---:|",
     ]
     for section in data.sections:
         cells = " | ".join(str(section.count(v)) for v in columns)
-        lines.append(f"| {text(section.checklist.title)} | {cells} | "
-                     f"{section.answered}/{len(section.states)} |")
+        lines.append(
+            f"| {text(section.checklist.title)} | {cells} | "
+            f"{section.answered}/{len(section.states)} |"
+        )
     return lines
 
 
@@ -111,8 +122,11 @@ def _item(state: ItemState) -> list[str]:
     if state.findings:
         lines += _evidence_table(list(state.findings))
     elif item.automatic:
-        lines += ["Nothing in the project answers this item (no file it applies to was "
-                  "found), so a person must.", ""]
+        lines += [
+            "Nothing in the project answers this item (no file it applies to was "
+            "found), so a person must.",
+            "",
+        ]
     if verdict is Verdict.UNKNOWN and item.evidence:
         lines += [f"*What counts as evidence:* {' '.join(item.evidence.split())}", ""]
     if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
@@ -154,8 +168,9 @@ def _evidence_table(findings: list[Finding]) -> list[str]:
         detail = text(finding.reason)
         if evidence and evidence.snippet:
             detail += f" {code(evidence.snippet)}"
-        lines.append(f"| {text(str(finding.target))} | {finding.status.label} | {where} "
-                     f"| {detail} |")
+        lines.append(
+            f"| {text(str(finding.target))} | {finding.status.label} | {where} | {detail} |"
+        )
     if len(findings) > MAX_EVIDENCE_ROWS:
         lines.append(f"| … | | | {len(findings) - MAX_EVIDENCE_ROWS} more targets |")
     return lines + [""]
@@ -165,8 +180,10 @@ def _signoffs(data: ReportData) -> list[str]:
     lines = ["## Sign-off", ""]
     if not data.signoffs:
         return lines + ["Not signed off yet.", "", f"Content digest (SHA-256): `{data.digest}`"]
-    lines += ["| Name | Email | Role | Decision | Time | Content digest (SHA-256) |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "| Name | Email | Role | Decision | Time | Content digest (SHA-256) |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [_signoff_row(s, data.signoff_current(s)) for s in data.signoffs]
     lines += ["", f"Content digest now (SHA-256): `{data.digest}`"]
     if not data.signoff_current(data.signoffs[-1]):
@@ -176,5 +193,7 @@ def _signoffs(data: ReportData) -> list[str]:
 
 def _signoff_row(signoff: SignOff, current: bool) -> str:
     state = "" if current else " (content changed since)"
-    return (f"| {text(signoff.name)} | {text(signoff.email)} | {text(signoff.role)} | "
-            f"{signoff.decision.label} | {signoff.time} | `{signoff.digest}`{state} |")
+    return (
+        f"| {text(signoff.name)} | {text(signoff.email)} | {text(signoff.role)} | "
+        f"{signoff.decision.label} | {signoff.time} | `{signoff.digest}`{state} |"
+    )

@@ -10,8 +10,13 @@ from reviewtui.review.model import ItemState, SignOff, Verdict
 from reviewtui.review.session import ReviewSession
 
 # Failing items first, then what still needs a decision, then the rest.
-VERDICT_ORDER = (Verdict.FAIL, Verdict.ACCEPTED_RISK, Verdict.UNKNOWN, Verdict.PASS,
-                 Verdict.NOT_APPLICABLE)
+VERDICT_ORDER = (
+    Verdict.FAIL,
+    Verdict.ACCEPTED_RISK,
+    Verdict.UNKNOWN,
+    Verdict.PASS,
+    Verdict.NOT_APPLICABLE,
+)
 
 
 @dataclass(frozen=True)
