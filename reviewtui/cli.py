@@ -17,6 +17,7 @@ from reviewtui import __version__
 
 if TYPE_CHECKING:
     from reviewtui.checklists import Catalogue
+    from reviewtui.project.scanner_reports import ScannerSettings
     from reviewtui.review.session import ReviewSession
 
 EXIT_OK = 0
@@ -79,6 +80,8 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             help="project directory to review (default: current directory)",
         )
         parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
+        _add_checklists_option(parser)
+        _add_scanner_options(parser)
     elif command == "scan":
         parser = _Parser(
             prog="reviewtui scan", description="Detect every item headless and write the report."
@@ -91,6 +94,8 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             help="project directory (default: current directory)",
         )
         _add_output_options(parser)
+        _add_checklists_option(parser)
+        _add_scanner_options(parser)
         parser.add_argument(
             "--fail-on",
             choices=(*SEVERITIES, "none"),
@@ -123,6 +128,57 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_checklists_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checklists",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also load the checklist files (*.yaml) in DIR; repeatable "
+        "(the project's own .reviewtui/checklists is always loaded)",
+    )
+
+
+def _add_scanner_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scanner-report",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a Trivy or Grype JSON or Docker Scout SARIF report of an image; repeatable",
+    )
+    parser.add_argument(
+        "--scanner-max-age",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="a scanner report older than this is stale (default: 30)",
+    )
+    parser.add_argument(
+        "--run-scanners",
+        action="store_true",
+        help="scan the compose services' local images with trivy or grype, if installed "
+        "(offline: no image pulls, no database updates)",
+    )
+
+
+def _scanner_inputs(options: argparse.Namespace) -> tuple[list[Path], ScannerSettings]:
+    """The report files and scanner settings of the command line, checked."""
+    from reviewtui.project.scanner_reports import ScannerSettings
+
+    for report in options.scanner_report:
+        if not report.is_file():
+            raise UsageError(f"--scanner-report {report}: no such file")
+    if options.scanner_max_age < 1:
+        raise UsageError("--scanner-max-age must be at least 1 day")
+    settings = ScannerSettings(
+        max_age_days=options.scanner_max_age, run_scanners=options.run_scanners
+    )
+    return [report.resolve() for report in options.scanner_report], settings
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -143,15 +199,43 @@ def _scan(options: argparse.Namespace) -> int:
     from reviewtui.review.session import ReviewSession
 
     root = _project_dir(options.path)
-    catalogue = _catalogue()
-    session = ReviewSession.open(root, catalogue, autosave=False)
+    catalogue = _catalogue(root, options.checklists)
+    reports, settings = _scanner_inputs(options)
+    session = ReviewSession.open(
+        root, catalogue, autosave=False, scanner_reports=reports, scanner_settings=settings
+    )
     if session.notice:
         print(f"reviewtui: {session.notice}", file=sys.stderr)
     if options.no_saved_answers:
         session.review.answers.clear()
     session.scan()
+    _warn_about_input(session)
     _emit(render(session, options.format), options.output)
     return _exit_status(session, options.fail_on)
+
+
+MAX_PROBLEM_LINES = 20
+
+
+def _warn_about_input(session: ReviewSession) -> None:
+    """Say on stderr what could not be read, and when nothing was found at all.
+
+    The report lists the same problems; stderr makes them visible in a CI log even
+    when the report goes to a file.
+    """
+    problems = session.review.problems
+    if problems:
+        print(f"reviewtui: {len(problems)} problem(s) reading {session.root}:", file=sys.stderr)
+        for problem in problems[:MAX_PROBLEM_LINES]:
+            print(f"  {problem.location}: {problem.reason}", file=sys.stderr)
+        if len(problems) > MAX_PROBLEM_LINES:
+            print(f"  … and {len(problems) - MAX_PROBLEM_LINES} more", file=sys.stderr)
+    if not any(session.review.findings.values()):
+        print(
+            f"reviewtui: no Dockerfile, compose file, daemon.json or CI file found in "
+            f"{session.root}; every item needs a person",
+            file=sys.stderr,
+        )
 
 
 def _export(options: argparse.Namespace) -> int:
@@ -167,7 +251,7 @@ def _export(options: argparse.Namespace) -> int:
     root = path.resolve().parent
     if root.name == store.REVIEW_DIR:
         root = root.parent
-    session = ReviewSession(root, _catalogue(), review, path, autosave=False)
+    session = ReviewSession(root, _catalogue(root), review, path, autosave=False)
     _emit(render(session, options.format), options.output)
     return EXIT_OK
 
@@ -181,10 +265,12 @@ def _checklist(options: argparse.Namespace) -> int:
 
 def _app(options: argparse.Namespace) -> int:
     root = _project_dir(options.path)
-    _catalogue()  # fail here, before the screen is taken, if a checklist is broken
+    # Fail here, before the screen is taken, if a checklist is broken.
+    catalogue = _catalogue(root, options.checklists)
+    reports, settings = _scanner_inputs(options)
     from reviewtui.tui.app import run_app
 
-    return run_app(root)
+    return run_app(root, catalogue, scanner_reports=reports, scanner_settings=settings)
 
 
 def _project_dir(path: Path) -> Path:
@@ -199,11 +285,16 @@ def _project_dir(path: Path) -> Path:
     return path.resolve()
 
 
-def _catalogue() -> Catalogue:
-    from reviewtui.checklists import ChecklistError, load_catalogue
+def _catalogue(root: Path | None = None, extra: Sequence[Path] = ()) -> Catalogue:
+    """The shipped checklists, the project's own and those of ``--checklists``."""
+    from reviewtui.checklists import ChecklistError
+    from reviewtui.custom.catalogue import load_project_catalogue
 
+    for folder in extra:
+        if not folder.is_dir():
+            raise UsageError(f"--checklists {folder}: no such directory")
     try:
-        return load_catalogue()
+        return load_project_catalogue(root, extra)
     except ChecklistError as error:
         raise UsageError(f"checklist: {error}") from None
 

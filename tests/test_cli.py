@@ -121,3 +121,22 @@ def test_checklist_command_prints_catalogue() -> None:
     assert result.returncode == 0
     ids = [item["id"] for item in json.loads(result.stdout)]
     assert "build.non-root-user" in ids and "runtime.not-privileged" in ids
+
+
+def test_scan_says_on_stderr_what_it_could_not_read(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "broken", {"compose.yaml": "services:\n  web: [\n"})
+
+    result = run("scan", str(root), "--fail-on", "none")
+
+    assert result.returncode == 0
+    assert "compose.yaml:" in result.stderr and "problem" in result.stderr
+
+
+def test_scan_of_a_folder_without_docker_files_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    result = run("scan", str(tmp_path / "empty"))
+
+    assert result.returncode == 0
+    assert "no Dockerfile, compose file" in result.stderr
+    assert not (tmp_path / "empty" / ".reviewtui").exists()

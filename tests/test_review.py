@@ -13,7 +13,7 @@ from reviewtui.review.model import Decision, Verdict
 from reviewtui.review.session import AnswerError, ReviewSession
 
 
-def test_scan_detects_and_saves(weak_project: Path) -> None:
+def test_scan_detects_and_the_first_answer_saves(weak_project: Path) -> None:
     session = ReviewSession.open(weak_project)
     session.scan()
 
@@ -21,6 +21,8 @@ def test_scan_detects_and_saves(weak_project: Path) -> None:
     assert tag.detected is Status.FAIL
     assert tag.findings[0].evidence[0].location == "Dockerfile:1"
     assert session.state("runtime.not-privileged").verdict is Verdict.FAIL
+    assert not store.default_path(weak_project).exists()  # a scan alone leaves no file
+    session.set_note("build.healthcheck", "later")
     assert store.default_path(weak_project).exists()
 
 
@@ -107,6 +109,42 @@ def test_damaged_review_file_is_kept_aside(weak_project: Path) -> None:
     assert backups and backups[0].read_text() == "{not json"
 
 
+def test_newer_review_file_opens_read_only_and_is_kept(weak_project: Path) -> None:
+    path = store.default_path(weak_project)
+    path.parent.mkdir()
+    newer = json.dumps({"format": "reviewtui-review", "version": 99, "items": {}})
+    path.write_text(newer)
+
+    session = ReviewSession.open(weak_project)
+    session.scan()
+    session.set_note("build.healthcheck", "typed anyway")
+
+    assert "read-only" in session.notice
+    assert path.read_text() == newer
+    assert sorted(p.name for p in path.parent.iterdir()) == ["review.json"]
+
+
+def test_headless_session_leaves_a_damaged_file_alone(weak_project: Path) -> None:
+    path = store.default_path(weak_project)
+    path.parent.mkdir()
+    path.write_text("{not json")
+
+    session = ReviewSession.open(weak_project, autosave=False)
+
+    assert "damaged" in session.notice
+    assert sorted(p.name for p in path.parent.iterdir()) == ["review.json"]
+
+
+def test_a_failed_save_raises_and_keeps_the_answer(weak_project: Path) -> None:
+    (weak_project / ".reviewtui").write_text("a file where the folder should be")
+    session = ReviewSession.open(weak_project)
+
+    with pytest.raises(store.ReviewSaveError, match="cannot save the review"):
+        session.set_note("build.healthcheck", "keep me")
+
+    assert session.state("build.healthcheck").note == "keep me"
+
+
 def test_newer_review_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "review.json"
     path.write_text(json.dumps({"format": "reviewtui-review", "version": 99}))
@@ -149,3 +187,13 @@ def test_digest_follows_findings_after_rescan(weak_project: Path) -> None:
     session.scan()
 
     assert session.digest() != before
+
+
+def test_signoff_needs_a_decision_and_a_real_email(weak_project: Path) -> None:
+    session = ReviewSession.open(weak_project, autosave=False)
+
+    with pytest.raises(AnswerError, match="decision"):
+        session.sign_off("Ada", "ada@example.com", "security", None)
+    with pytest.raises(AnswerError, match="not an email"):
+        session.sign_off("Ada", "not-an-email", "security", Decision.APPROVED)
+    assert session.review.signoffs == []

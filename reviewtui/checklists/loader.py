@@ -2,6 +2,8 @@
 
 The wheel carries the YAML files inside the package (``reviewtui/checklists/data``); an
 editable install does not, so the loader falls back to the repository's ``checklists/``.
+Teams add their own files in the same schema (see :mod:`reviewtui.custom`); an item may
+then answer itself with a declarative ``match:`` block instead of a named detector.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from reviewtui.custom.schema import MatchError, MatchRule, parse_match
 from reviewtui.model import Severity
 
 CHECKLIST_ORDER = ("image", "build", "runtime", "operations")
@@ -30,6 +33,7 @@ _KNOWN_KEYS = {
     "severity",
     "references",
     "detector",
+    "match",
     "evidence",
 }
 
@@ -52,8 +56,9 @@ class Item:
     """One question of a checklist.
 
     ``detector`` names the function in the detector registry that answers the item from
-    the project's evidence, or is ``None`` when only a person can answer it; then
-    ``evidence`` says what the person should look at.
+    the project's evidence; ``match`` is a declarative detector written in the checklist
+    file instead; with neither, only a person can answer the item, and ``evidence``
+    says what the person should look at.
     """
 
     id: str
@@ -68,11 +73,12 @@ class Item:
     detector: str | None
     evidence: str
     source: str
+    match: MatchRule | None = None
 
     @property
     def automatic(self) -> bool:
-        """True when a detector answers this item."""
-        return self.detector is not None
+        """True when a detector (named or declarative) answers this item."""
+        return self.detector is not None or self.match is not None
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ def load_file(path: Path) -> Checklist:
     items = []
     for index, raw in enumerate(raw_items):
         line = _line_of(raw_items, index)
-        items.append(_parse_item(raw, name, f"{path}:{line}"))
+        items.append(_parse_item(raw, name, path, line))
     return Checklist(
         name=name,
         title=str(data.get("title") or name.capitalize()),
@@ -185,7 +191,8 @@ def load_file(path: Path) -> Checklist:
     )
 
 
-def _parse_item(raw: Any, checklist: str, where: str) -> Item:
+def _parse_item(raw: Any, checklist: str, path: Path, line: int) -> Item:
+    where = f"{path}:{line}"
     if not isinstance(raw, dict):
         raise ChecklistError(f"{where}: item must be a mapping")
     item_id = raw.get("id")
@@ -210,8 +217,11 @@ def _parse_item(raw: Any, checklist: str, where: str) -> Item:
     detector = raw.get("detector")
     if detector is not None and (not isinstance(detector, str) or not detector.strip()):
         raise ChecklistError(f"{label}: 'detector' must be a name or null")
+    match = _parse_match(raw, path, line, item_id)
+    if detector is not None and match is not None:
+        raise ChecklistError(f"{label}: give either 'detector' or 'match', not both")
     evidence = raw.get("evidence") or ""
-    if detector is None and not str(evidence).strip():
+    if detector is None and match is None and not str(evidence).strip():
         raise ChecklistError(f"{label}: an item without a detector needs 'evidence' text")
     return Item(
         id=item_id,
@@ -226,7 +236,22 @@ def _parse_item(raw: Any, checklist: str, where: str) -> Item:
         detector=detector,
         evidence=str(evidence).strip(),
         source=where,
+        match=match,
     )
+
+
+def _parse_match(raw: Any, path: Path, line: int, item_id: str) -> MatchRule | None:
+    """The item's ``match:`` rule, with errors naming the line of the faulty key."""
+    if raw.get("match") is None:
+        return None
+    try:
+        key_line = int(raw.lc.key("match")[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        key_line = line
+    try:
+        return parse_match(raw["match"], key_line)
+    except MatchError as error:
+        raise ChecklistError(f"{path}:{error.line or line}: item {item_id}: {error}") from None
 
 
 def _parse_references(raw: Any, label: str) -> References:

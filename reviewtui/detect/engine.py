@@ -1,11 +1,12 @@
-"""Running every item's detector over a project's facts."""
+"""Running every item's detector over a project's facts: named detectors and ``match:`` rules."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from reviewtui.checklists import Catalogue
+from reviewtui.checklists import Catalogue, Item
+from reviewtui.custom.matchers import run_match
 from reviewtui.detect.registry import Detector, all_detectors, check_catalogue
 from reviewtui.model import Finding, Problem, Status, Target, TargetKind
 from reviewtui.project.facts import ProjectFacts
@@ -19,31 +20,38 @@ def detect(
     detectors: dict[str, Detector] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, list[Finding]]:
-    """Findings per item id for every item that has a detector.
+    """Findings per item id for every item that a detector or a ``match:`` rule answers.
 
     A detector that raises is a bug, but must not end the review: its item gets an
     unknown finding that says so, and the error is logged.
     """
     detectors = all_detectors() if detectors is None else detectors
     check_catalogue(catalogue, detectors)
-    automatic = [item for item in catalogue.items if item.detector]
+    automatic = [item for item in catalogue.items if item.automatic]
     results: dict[str, list[Finding]] = {}
 
     for done, item in enumerate(automatic, start=1):
-        assert item.detector is not None
+        name = item.detector or f"match of {item.id}"
         try:
-            findings = list(detectors[item.detector](facts))
+            findings = _run(item, facts, detectors)
         except Exception as error:  # noqa: BLE001 - one broken detector must not stop a review
-            log.exception("detector %s failed", item.detector)
+            log.exception("detector %s failed", name)
             findings = [
                 Finding(
                     Target(TargetKind.PROJECT, "."),
                     Status.UNKNOWN,
-                    f"detector {item.detector} failed: {error}",
+                    f"detector {name} failed: {error}",
                 )
             ]
-            facts.problems.append(Problem(".", None, f"detector {item.detector} failed: {error}"))
+            facts.problems.append(Problem(".", None, f"detector {name} failed: {error}"))
         results[item.id] = sorted(findings, key=lambda f: (f.target, f.status))
         if progress is not None:
             progress(done, len(automatic))
     return results
+
+
+def _run(item: Item, facts: ProjectFacts, detectors: dict[str, Detector]) -> list[Finding]:
+    if item.detector is not None:
+        return list(detectors[item.detector](facts))
+    assert item.match is not None
+    return run_match(item.match, facts)

@@ -26,6 +26,7 @@ def _item_document(item: Item) -> dict[str, object]:
         "severity": item.severity.value,
         "automatic": item.automatic,
         "detector": item.detector,
+        "match": item.match.describe() if item.match is not None else None,
         "cis": list(item.references.cis),
         "tools": {tool: list(ids) for tool, ids in item.references.tools.items()},
     }
@@ -59,7 +60,11 @@ def _markdown(catalogue: Catalogue) -> str:
             "|---|---|---|---|---|---|",
         ]
         for item in checklist.items:
-            how = "detector" if item.automatic else "a person"
+            how = "a person"
+            if item.match is not None:
+                how = "match rule"
+            elif item.detector is not None:
+                how = "detector"
             lines.append(
                 f"| `{item.id}` | {md_text(item.title)} | {item.severity.value} | "
                 f"{how} | {', '.join(item.references.cis)} | "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from reviewtui.model import Finding
 from reviewtui.report.summary import ReportData
 from reviewtui.review.model import ItemState, Verdict
+from reviewtui.waivers.model import Waiver
 
 SCHEMA_VERSION = 1
 
@@ -53,18 +55,37 @@ def _item(state: ItemState) -> dict[str, object]:
         "reason": answer.reason if answer else "",
         "note": state.note,
         "detection_changed": state.detection_changed,
+        "waived": state.waived,
+        "waivers": [_waiver(waiver) for waiver in state.waivers],
         "references": {
             "cis": list(item.references.cis),
             "tools": {k: list(v) for k, v in item.references.tools.items()},
         },
-        "findings": [
-            {
-                "target": str(f.target),
-                "target_kind": f.target.kind.value,
-                "status": f.status.value,
-                "reason": f.reason,
-                "evidence": [e.to_dict() for e in f.evidence],
-            }
-            for f in state.findings
-        ],
+        "findings": [_finding(state, f) for f in state.findings],
+    }
+
+
+def _finding(state: ItemState, finding: Finding) -> dict[str, object]:
+    waiver = state.waiver_for(finding)
+    return {
+        "target": str(finding.target),
+        "target_kind": finding.target.kind.value,
+        "status": finding.status.value,
+        "reason": finding.reason,
+        "evidence": [e.to_dict() for e in finding.evidence],
+        "waived_by": None if waiver is None else _waiver(waiver),
+    }
+
+
+def _waiver(waiver: Waiver) -> dict[str, object]:
+    """A waiver as the report shows it: where, who, why, until when, and in words."""
+    return {
+        "source": waiver.source.value,
+        "rule": waiver.rule,
+        "location": waiver.location,
+        "reason": waiver.reason,
+        "owner": waiver.owner,
+        "expires": waiver.expires,
+        "expired": waiver.expired,
+        "description": waiver.describe(),
     }

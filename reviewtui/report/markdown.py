@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from reviewtui.model import Finding
 from reviewtui.report.summary import ReportData
 from reviewtui.review.model import ItemState, SignOff, Verdict
+from reviewtui.waivers.model import Waiver
 
 _VERDICT_MARK = {
     Verdict.FAIL: "❌",
@@ -119,9 +119,10 @@ def _item(state: ItemState) -> list[str]:
         "",
     ]
     lines += _answer_lines(state)
+    lines += _waiver_lines(state)
     if state.findings:
-        lines += _evidence_table(list(state.findings))
-    elif item.automatic:
+        lines += _evidence_table(state)
+    elif item.automatic and not state.answered:
         lines += [
             "Nothing in the project answers this item (no file it applies to was "
             "found), so a person must.",
@@ -144,6 +145,12 @@ def _answer_lines(state: ItemState) -> list[str]:
         lines += [answer, ""]
         if state.detection_changed:
             lines += ["> The detected answer changed after the reviewer answered.", ""]
+    elif state.waived:
+        lines += [
+            f"**Detected:** {detected}; every failing target is waived, so it counts as an "
+            "accepted risk (not yet confirmed by a reviewer)",
+            "",
+        ]
     else:
         lines += [f"**Detected:** {detected} (not yet confirmed by a reviewer)", ""]
     if state.note:
@@ -158,7 +165,21 @@ def _note_line(line: str) -> str:
     return line.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _evidence_table(findings: list[Finding]) -> list[str]:
+def _waiver_lines(state: ItemState) -> list[str]:
+    """Every waiver naming the item: in force or expired, who, why, until when, where."""
+    if not state.waivers:
+        return []
+    lines = ["**Waivers:**", ""]
+    for waiver in state.waivers:
+        line = f"- {text(waiver.describe())}"
+        if waiver.expired:
+            line += " — counts as not waived"
+        lines.append(line)
+    return lines + [""]
+
+
+def _evidence_table(state: ItemState) -> list[str]:
+    findings = list(state.findings)
     if not findings:
         return []
     lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
@@ -168,12 +189,20 @@ def _evidence_table(findings: list[Finding]) -> list[str]:
         detail = text(finding.reason)
         if evidence and evidence.snippet:
             detail += f" {code(evidence.snippet)}"
-        lines.append(
-            f"| {text(str(finding.target))} | {finding.status.label} | {where} | {detail} |"
-        )
+        waiver = state.waiver_for(finding)
+        status = finding.status.label
+        if waiver is not None:
+            status += " (waived)"
+            detail += f" — {_waived_at(waiver)}"
+        lines.append(f"| {text(str(finding.target))} | {status} | {where} | {detail} |")
     if len(findings) > MAX_EVIDENCE_ROWS:
         lines.append(f"| … | | | {len(findings) - MAX_EVIDENCE_ROWS} more targets |")
     return lines + [""]
+
+
+def _waived_at(waiver: Waiver) -> str:
+    where = "in source" if waiver.source.in_source else "in the project file"
+    return f"waived {where} at {code(waiver.location)}"
 
 
 def _signoffs(data: ReportData) -> list[str]:

@@ -1,4 +1,4 @@
-"""The review: findings per item, the reviewer's answers and notes, and the sign-offs."""
+"""The review: findings per item, waivers, the reviewer's answers and notes, the sign-offs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from reviewtui.checklists import Item
 from reviewtui.model import Finding, Problem, Status, roll_up
+from reviewtui.waivers.model import Waiver
 
 
 class Verdict(StrEnum):
@@ -139,11 +141,18 @@ class SignOff:
 
 @dataclass(frozen=True)
 class ItemState:
-    """An item together with what was detected and what the reviewer said."""
+    """An item together with what was detected, the waivers naming it, and the answer.
+
+    The verdict is decided in this order: the reviewer's answer; else the waivers, when
+    every failing target is waived by one that has not expired (an accepted risk); else
+    the detected status. A partial waiver leaves the item failing, with the waived
+    targets marked (:meth:`waiver_for`).
+    """
 
     item: Item
     findings: tuple[Finding, ...]
     answer: Answer | None
+    waivers: tuple[Waiver, ...] = ()
 
     @property
     def detected(self) -> Status:
@@ -154,10 +163,66 @@ class ItemState:
 
     @property
     def verdict(self) -> Verdict:
-        """The reviewer's answer when given, else the detected status."""
+        """The reviewer's answer when given, else the detected status with waivers applied."""
         if self.answer is not None and self.answer.verdict is not None:
             return self.answer.verdict
-        return Verdict(self.detected.value)
+        return self.automatic_verdict
+
+    @property
+    def automatic_verdict(self) -> Verdict:
+        """The detected status, or an accepted risk when the waivers cover every failure.
+
+        Targets a person must still look at (unknown) keep the item unknown.
+        """
+        detected = self.detected
+        if detected is not Status.FAIL or not self._waived:
+            return Verdict(detected.value)
+        rest = [f for i, f in enumerate(self.findings) if i not in self._waived]
+        if any(f.status is Status.FAIL for f in rest):
+            return Verdict.FAIL
+        if any(f.status is Status.UNKNOWN for f in rest):
+            return Verdict.UNKNOWN
+        return Verdict.ACCEPTED_RISK
+
+    @property
+    def waived(self) -> bool:
+        """True when the verdict is an accepted risk because of waivers, not an answer."""
+        return not self.answered and self.automatic_verdict is Verdict.ACCEPTED_RISK
+
+    @property
+    def partly_waived(self) -> bool:
+        """True when some failing targets are waived but not all of them."""
+        return bool(self._waived) and self.automatic_verdict is Verdict.FAIL
+
+    def waiver_for(self, finding: Finding) -> Waiver | None:
+        """The waiver in force for a failing finding of this item, if any."""
+        return self._waiver_by_finding.get(id(finding))
+
+    def expired_waivers_for(self, finding: Finding) -> list[Waiver]:
+        """Expired waivers that would cover this failing finding: shown, never applied."""
+        if finding.status is not Status.FAIL:
+            return []
+        return [w for w in self.waivers if w.expired and w.covers(finding)]
+
+    @cached_property
+    def _waived(self) -> dict[int, Waiver]:
+        """Index of each failing finding to the first active waiver covering it."""
+        active = [waiver for waiver in self.waivers if waiver.active]
+        covered: dict[int, Waiver] = {}
+        if not active:
+            return covered
+        for index, finding in enumerate(self.findings):
+            if finding.status is not Status.FAIL:
+                continue
+            waiver = next((w for w in active if w.covers(finding)), None)
+            if waiver is not None:
+                covered[index] = waiver
+        return covered
+
+    @cached_property
+    def _waiver_by_finding(self) -> dict[int, Waiver]:
+        # Keyed by identity: the findings tuple keeps every finding alive with the state.
+        return {id(self.findings[index]): waiver for index, waiver in self._waived.items()}
 
     @property
     def answered(self) -> bool:
@@ -192,8 +257,12 @@ class Review:
     problems: list[Problem] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
     signoffs: list[SignOff] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
     _encoded: dict[str, tuple[list[Finding], list[str]]] = field(
         default_factory=dict, repr=False, compare=False
+    )
+    _waiver_index: tuple[list[Waiver], int, dict[str, tuple[Waiver, ...]]] | None = field(
+        default=None, repr=False, compare=False
     )
 
     def encoded_findings(self, item_id: str) -> list[str]:
@@ -211,25 +280,45 @@ class Review:
         return encoded
 
     def state(self, item: Item) -> ItemState:
-        """The item with its findings and answer."""
-        return ItemState(item, tuple(self.findings.get(item.id, ())), self.answers.get(item.id))
+        """The item with its findings, waivers and answer."""
+        return ItemState(
+            item,
+            tuple(self.findings.get(item.id, ())),
+            self.answers.get(item.id),
+            self.waivers_of(item.id),
+        )
+
+    def waivers_of(self, item_id: str) -> tuple[Waiver, ...]:
+        """The waivers that name an item, expired ones included."""
+        index = self._waiver_index
+        if index is None or index[0] is not self.waivers or index[1] != len(self.waivers):
+            by_item: dict[str, list[Waiver]] = {}
+            for waiver in self.waivers:
+                by_item.setdefault(waiver.item, []).append(waiver)
+            index = (self.waivers, len(self.waivers), {k: tuple(v) for k, v in by_item.items()})
+            self._waiver_index = index
+        return index[2].get(item_id, ())
 
     def digest(self, items: list[Item]) -> str:
-        """SHA-256 of the reviewed content: every item's findings, verdict, answer, note.
+        """SHA-256 of the reviewed content: every item's findings, waivers, verdict, answer,
+        note.
 
         Timestamps and sign-offs are left out, so the digest changes exactly when what
-        was reviewed changes.
+        was reviewed changes. Waivers enter only for the items they name, so the digest
+        of a review without waivers is the same as before waivers existed.
         """
         digest = hashlib.sha256()
         for item in items:
             state = self.state(item)
-            head = {
+            head: dict[str, object] = {
                 "id": item.id,
                 "detected": state.detected.value,
                 "verdict": state.verdict.value,
                 "reason": state.answer.reason if state.answer else "",
                 "note": state.note,
             }
+            if state.waivers:
+                head["waivers"] = [waiver.to_dict() for waiver in state.waivers]
             digest.update(canonical_json(head).encode("utf-8"))
             for encoded in self.encoded_findings(item.id):
                 digest.update(b"\n" + encoded.encode("utf-8"))

@@ -7,15 +7,18 @@ app always give the same answers for the same project.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewtui.checklists import Catalogue, Checklist, load_catalogue
+from reviewtui.checklists import Catalogue, Checklist
+from reviewtui.custom.catalogue import load_project_catalogue
 from reviewtui.detect.engine import detect
 from reviewtui.project import read_project
+from reviewtui.project.scanner_reports import ScannerSettings
 from reviewtui.review import store
 from reviewtui.review.model import (
     Answer,
@@ -26,8 +29,11 @@ from reviewtui.review.model import (
     Verdict,
     now_iso,
 )
+from reviewtui.waivers import collect_waivers
 
 log = logging.getLogger(__name__)
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 ScanProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)`` during a scan."""
@@ -51,9 +57,11 @@ class ChecklistCounts:
 class ReviewSession:
     """One project's review: the catalogue, the review, and where it is saved.
 
-    Every change saves the review at once (atomically) when ``autosave`` is on. A review
-    file that cannot be loaded is moved aside to a backup rather than overwritten, and
-    ``notice`` says so.
+    Every change saves the review at once (atomically) when ``autosave`` is on; a save
+    that fails raises :class:`~reviewtui.review.store.ReviewSaveError` and leaves the
+    review in memory, so the next change tries again. A damaged review file is copied
+    aside before a new review starts; a file from a newer reviewtui opens read-only.
+    ``notice`` says which happened.
     """
 
     def __init__(
@@ -70,6 +78,8 @@ class ReviewSession:
         self.path = path
         self.autosave = autosave and path is not None
         self.notice = ""
+        self.scanner_reports: list[Path] = []
+        self.scanner_settings = ScannerSettings()
 
     @classmethod
     def open(
@@ -78,25 +88,41 @@ class ReviewSession:
         catalogue: Catalogue | None = None,
         review_path: Path | None = None,
         autosave: bool = True,
+        scanner_reports: Sequence[Path] = (),
+        scanner_settings: ScannerSettings | None = None,
     ) -> ReviewSession:
-        """Open the project's saved review, or start a new one."""
+        """Open the project's saved review, or start a new one.
+
+        Without ``catalogue``, the shipped checklists and the project's own
+        (``.reviewtui/checklists``) are loaded. ``scanner_reports`` and
+        ``scanner_settings`` are kept for every scan of the session.
+        """
         root = root.resolve()
-        catalogue = catalogue or load_catalogue()
+        catalogue = catalogue or load_project_catalogue(root)
         path = review_path or store.default_path(root)
         notice = ""
+        read_only = False
         if path.exists():
             try:
                 review = store.load(path)
             except store.ReviewFileError as error:
-                backup = path.with_name(f"{path.name}.broken-{now_iso().replace(':', '')}")
-                shutil.copy2(path, backup)
-                notice = f"{error}; kept a copy at {backup.name} and started a new review"
-                log.warning(notice)
                 review = Review(project=root.name)
+                if error.newer or not autosave:
+                    # Never overwrite what a newer reviewtui wrote; a headless run only
+                    # reads, so it leaves a damaged file alone too.
+                    read_only = True
+                    notice = f"{error}; opened read-only, nothing will be saved"
+                else:
+                    backup = path.with_name(f"{path.name}.broken-{now_iso().replace(':', '')}")
+                    shutil.copy2(path, backup)
+                    notice = f"{error}; kept a copy at {backup.name} and started a new review"
+                log.info(notice)
         else:
             review = Review(project=root.name)
-        session = cls(root, catalogue, review, path, autosave)
+        session = cls(root, catalogue, review, path, autosave and not read_only)
         session.notice = notice
+        session.scanner_reports = list(scanner_reports)
+        session.scanner_settings = scanner_settings or ScannerSettings()
         return session
 
     # Reading
@@ -131,7 +157,7 @@ class ReviewSession:
 
     def scan(self, progress: ScanProgress | None = None) -> None:
         """Read the project and detect every item again, keeping answers and notes."""
-        facts = read_project(self.root, progress)
+        facts = read_project(self.root, progress, self.scanner_reports, self.scanner_settings)
         findings = detect(
             self.catalogue,
             facts,
@@ -140,11 +166,19 @@ class ReviewSession:
             else None,
         )
         self.review.findings = findings
+        self.review.waivers, waiver_problems = collect_waivers(facts, self.catalogue)
         self.review.problems = sorted(
-            set(facts.problems), key=lambda p: (p.path, p.line or 0, p.reason)
+            set(facts.problems) | set(waiver_problems),
+            key=lambda p: (p.path, p.line or 0, p.reason),
         )
         self.review.scanned_at = now_iso()
-        self._changed()
+        # A scan alone does not create a review file: opening a folder by mistake must
+        # leave nothing behind. The first answer, note or sign-off creates it.
+        if self.path is not None and (self.path.exists() or self._has_reviewer_input()):
+            self._changed()
+
+    def _has_reviewer_input(self) -> bool:
+        return bool(self.review.answers or self.review.signoffs)
 
     def set_verdict(self, item_id: str, verdict: Verdict | None, reason: str = "") -> None:
         """Confirm or override an item's status; None clears the reviewer's answer."""
@@ -169,10 +203,19 @@ class ReviewSession:
         answer.note = note.rstrip()
         self._store_answer(item_id, answer)
 
-    def sign_off(self, name: str, email: str, role: str, decision: Decision) -> SignOff:
-        """Record a sign-off over the content as it stands now."""
+    def sign_off(self, name: str, email: str, role: str, decision: Decision | None) -> SignOff:
+        """Record a sign-off over the content as it stands now.
+
+        Raises AnswerError without a name or a decision, or for an email that is not one.
+        """
         if not name.strip():
             raise AnswerError("a sign-off needs the reviewer's name")
+        if email.strip() and not _EMAIL.fullmatch(email.strip()):
+            raise AnswerError(f"{email.strip()!r} is not an email address")
+        if decision is None:
+            raise AnswerError(
+                "choose a decision: approved, approved with conditions or changes required"
+            )
         signoff = SignOff(
             name.strip(), email.strip(), role.strip(), decision, now_iso(), self.digest()
         )

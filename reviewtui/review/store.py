@@ -17,6 +17,10 @@ Layout (``.reviewtui/review.json`` inside the project)::
         }
       },
       "problems": [{"path": "...", "line": 4, "reason": "..."}],
+      "waivers": [{"item": "build.non-root-user", "source": "hadolint", "rule": "DL3002",
+                   "path": "Dockerfile", "line": 6, "reason": "...", "owner": "",
+                   "expires": "", "expired": false,
+                   "span": {"path": "Dockerfile", "first": 7, "last": 7}}],
       "signoffs": [{"name": "...", "email": "...", "role": "...", "decision": "approved",
                     "time": "...", "digest": "<sha256>"}]
     }
@@ -35,6 +39,7 @@ from pathlib import Path
 from reviewtui import __version__
 from reviewtui.model import Finding, Problem
 from reviewtui.review.model import Answer, Review, SignOff
+from reviewtui.waivers.model import Waiver
 
 FORMAT = "reviewtui-review"
 VERSION = 1
@@ -43,7 +48,18 @@ REVIEW_FILE = "review.json"
 
 
 class ReviewFileError(Exception):
-    """The review file cannot be used; the message says where and why."""
+    """The review file cannot be used; the message says where and why.
+
+    ``newer`` is True when the file comes from a newer reviewtui: it must be left alone.
+    """
+
+    def __init__(self, message: str, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer
+
+
+class ReviewSaveError(OSError):
+    """The review could not be written; the message names the file and the reason."""
 
 
 def default_path(root: Path) -> Path:
@@ -116,6 +132,7 @@ def _head(review: Review) -> dict[str, object]:
         "scanned_at": review.scanned_at,
         "problems": [p.to_dict() for p in review.problems],
         "signoffs": [s.to_dict() for s in review.signoffs],
+        "waivers": [w.to_dict() for w in review.waivers],
     }
 
 
@@ -128,10 +145,13 @@ def from_document(document: object, where: str) -> Review:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ReviewFileError(f"{where}: not a reviewtui review file")
     version = document.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if not isinstance(version, int):
+        raise ReviewFileError(f"{where}: review file has no valid version")
+    if version > VERSION:
         raise ReviewFileError(
-            f"{where}: review file version {version} is newer than this "
-            f"reviewtui understands ({VERSION}); upgrade reviewtui"
+            f"{where}: review file version {version} is newer than this reviewtui "
+            f"understands ({VERSION}); upgrade reviewtui",
+            newer=True,
         )
     try:
         review = Review(
@@ -146,6 +166,7 @@ def from_document(document: object, where: str) -> Review:
                 review.answers[item_id] = Answer.from_dict(entry["answer"])
         review.problems = [Problem.from_dict(p) for p in document.get("problems", [])]
         review.signoffs = [SignOff.from_dict(s) for s in document.get("signoffs", [])]
+        review.waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ReviewFileError(f"{where}: damaged review file: {error!r}") from error
     return review
@@ -172,8 +193,17 @@ def save(review: Review, path: Path) -> None:
     """Write the review atomically: a temporary file beside it, fsync, then rename.
 
     A crash at any point leaves either the previous file or the new one, never a mix.
+    Raises :class:`ReviewSaveError` naming the file when it cannot be written.
     """
     text = to_text(review)
+    try:
+        _write_atomically(path, text)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ReviewSaveError(f"cannot save the review to {path}: {reason}") from error
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -18,7 +19,7 @@ from reviewtui.tui.render import verdict_content
 from reviewtui.tui.screens.note import NoteScreen
 from reviewtui.tui.screens.risk import RiskReasonScreen
 from reviewtui.tui.walk import Walk, WalkFilter
-from reviewtui.tui.widgets.item_view import ItemView
+from reviewtui.tui.widgets.item_view import TARGETS_SHOWN, ItemView
 
 if TYPE_CHECKING:
     from reviewtui.tui.app import ReviewApp
@@ -49,7 +50,9 @@ class ItemScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, the walk bar, the item, keys."""
         yield Header()
-        yield Static(id="walk-bar")
+        with Horizontal(id="walk-bar"):
+            yield Static(id="walk-where")
+            yield Static(id="walk-verdict")
         yield ItemView(id="item-view")
         yield Footer(compact=True)
 
@@ -61,26 +64,36 @@ class ItemScreen(Screen[None]):
     def refresh_item(self) -> None:
         """Redraw the bar and the item from the session."""
         state = self.state
-        self.query_one("#walk-bar", Static).update(self._bar(state))
+        self.query_one("#walk-where", Static).update(self._where())
+        self.query_one("#walk-verdict", Static).update(
+            Content.assemble(
+                verdict_content(state.verdict, bold=True),
+                (_verdict_origin(state), "$text-muted"),
+            )
+        )
         self.query_one(ItemView).show(state)
 
-    def _bar(self, state: ItemState) -> Content:
+    def _where(self) -> Content:
+        """Checklist, the item's place among those the filter shows, and the filter.
+
+        The verdict has a widget of its own at the right, so a narrow terminal cuts this
+        part short rather than the verdict.
+        """
         walk_filter = self.review_app.walk_filter
-        states = self._states()
-        shown = self.walk.count(states, walk_filter)
-        where = self.checklist.title if self.checklist else "All checklists"
-        position = f"item {self.walk.index + 1} of {len(self.walk.item_ids)}"
+        place, shown = self.walk.position(self._states(), walk_filter)
+        if place is not None:
+            position = f"item {place} of {shown}"
+        elif shown:
+            position = f"not one of the {shown} {walk_filter.value}"
+        else:
+            position = f"no {walk_filter.value} items"
         return Content.assemble(
-            (where, "bold"),
-            ("  ·  ", "$text-muted"),
+            (self.checklist.title if self.checklist else "All checklists", "bold"),
+            (" · ", "$text-muted"),
             position,
-            ("  ·  ", "$text-muted"),
+            (" · ", "$text-muted"),
             ("filter ", "$text-muted"),
             (walk_filter.value, "bold $text-accent"),
-            (f" ({shown})", "$text-muted"),
-            ("  ·  ", "$text-muted"),
-            verdict_content(state.verdict, bold=True),
-            (" (yours)" if state.answered else " (detected)", "$text-muted"),
         )
 
     def _states(self) -> dict[str, ItemState]:
@@ -99,28 +112,46 @@ class ItemScreen(Screen[None]):
 
     def _step(self, direction: int) -> None:
         walk_filter = self.review_app.walk_filter
-        if self.walk.step(self._states(), walk_filter, direction):
+        states = self._states()
+        if self.walk.step(states, walk_filter, direction):
             self.refresh_item()
             return
-        end = "last" if direction > 0 else "first"
-        shown = "" if walk_filter is WalkFilter.ALL else f" {walk_filter.value}"
-        self.notify(
-            f"This is the {end}{shown} item here; escape goes back to the overview.", timeout=3
-        )
+        self.notify(_no_step_message(self.walk, states, walk_filter, direction), timeout=3)
 
     def action_cycle_filter(self) -> None:
-        """All → failing → unanswered → all; stays on this item until you move."""
+        """All → failing → unanswered → all; the walk goes to the first item shown.
+
+        The item in view stays when the new filter shows it, so a reviewer who narrows
+        the walk does not lose their place.
+        """
         app = self.review_app
         app.walk_filter = app.walk_filter.following()
-        if not self.walk.count(self._states(), app.walk_filter):
+        states = self._states()
+        if not app.walk_filter.matches(states[self.walk.current]) and not self.walk.first_match(
+            states, app.walk_filter
+        ):
             self.notify(f"No {app.walk_filter.value} items here.", timeout=3)
         self.refresh_item()
 
     def action_toggle_targets(self) -> None:
         """Draw every target of the item, or only the first ones."""
         view = self.query_one(ItemView)
+        targets = len(self.state.findings)
+        if targets <= TARGETS_SHOWN:
+            shown = f"All {targets} targets are" if targets != 1 else "The only target is"
+            self.notify(f"{shown} shown already." if targets else "This item has no targets.")
+            return
         view.all_targets = not view.all_targets
         self.refresh_item()
+
+    def action_scroll_top(self) -> None:
+        """Scroll the item back to its title."""
+        self.query_one(ItemView).scroll_to(y=0, animate=False, immediate=True)
+
+    def action_scroll_bottom(self) -> None:
+        """Scroll the item to its end."""
+        view = self.query_one(ItemView)
+        view.scroll_to(y=view.max_scroll_y, animate=False, immediate=True)
 
     def action_back(self) -> None:
         """Back to the overview."""
@@ -136,9 +167,7 @@ class ItemScreen(Screen[None]):
         """Take the detected answer as the reviewer's own."""
         state = self.state
         if state.detected is Status.UNKNOWN:
-            self.notify(
-                "Nothing was detected to confirm: answer with 1-4.", severity="warning", timeout=4
-            )
+            self.notify("Nothing detected to confirm: answer with 1-4.", severity="warning")
             return
         self._set_verdict(Verdict(state.detected.value))
 
@@ -165,16 +194,40 @@ class ItemScreen(Screen[None]):
     def _note_given(self, note: str | None) -> None:
         if note is None:
             return
-        self.review_app.session.set_note(self.walk.current, note)
-        self.review_app.changed()
-        self.notify("Note saved." if note.strip() else "Note removed.", timeout=2)
+        app = self.review_app
+        with app.saving():
+            app.session.set_note(self.walk.current, note)
+            self.notify("Note saved." if note.strip() else "Note removed.", timeout=2)
+        app.changed()
 
     def _set_verdict(self, verdict: Verdict | None, reason: str = "") -> None:
-        if not self.review_app.ready_to_change():
+        app = self.review_app
+        if not app.ready_to_change():
             return
         try:
-            self.review_app.session.set_verdict(self.walk.current, verdict, reason)
+            with app.saving():
+                app.session.set_verdict(self.walk.current, verdict, reason)
         except AnswerError as error:
             self.notify(str(error), severity="error")
             return
-        self.review_app.changed()
+        app.changed()
+
+
+def _no_step_message(
+    walk: Walk, states: dict[str, ItemState], walk_filter: WalkFilter, direction: int
+) -> str:
+    """Why the walk did not move: nothing shown at all, or nothing more that way."""
+    shown = "" if walk_filter is WalkFilter.ALL else f" {walk_filter.value}"
+    if not walk.count(states, walk_filter):
+        return f"No{shown} items here; f changes the filter."
+    end = "last" if direction > 0 else "first"
+    if walk_filter.matches(states[walk.current]):
+        return f"This is the {end}{shown} item here."
+    return f"No{shown} items {'after' if direction > 0 else 'before'} this one."
+
+
+def _verdict_origin(state: ItemState) -> str:
+    """Where the verdict shown in the bar comes from."""
+    if state.answered:
+        return " (yours)"
+    return " (waived)" if state.waived else " (detected)"

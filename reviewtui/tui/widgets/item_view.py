@@ -103,6 +103,17 @@ def answer_content(state: ItemState) -> Content:
         parts.append(verdict_content(answer.verdict, bold=True))
         if answer.verdict is Verdict.ACCEPTED_RISK and answer.reason:
             parts.append(Content.assemble(("Reason: ", "bold"), plain(answer.reason)))
+    elif state.waived:
+        parts.append(
+            Content.assemble(
+                (
+                    "Not answered yet: every failing target is waived, so it counts as ",
+                    "$text-muted",
+                ),
+                verdict_content(Verdict.ACCEPTED_RISK),
+                ("; 1-4 answer otherwise.", "$text-muted"),
+            )
+        )
     elif state.detected is Status.UNKNOWN:
         parts.append(
             Content.styled(
@@ -161,13 +172,33 @@ def detected_content(state: ItemState, limit: int | None = None) -> Content:
             ]
         )
     failing = sum(1 for f in state.findings if f.status is Status.FAIL)
-    summary = f"  ({failing} of {len(state.findings)} targets fail)" if failing else ""
+    waived = sum(1 for f in state.findings if state.waiver_for(f) is not None)
+    summary = ""
+    if failing:
+        waived_note = f", {waived} waived" if waived else ""
+        summary = f"  ({failing} of {len(state.findings)} targets fail{waived_note})"
     lines = [Content.assemble(title, (summary, "$text-muted"))]
     ordered = sorted(state.findings, key=lambda f: _STATUS_ORDER.index(f.status))
     shown = ordered if limit is None else ordered[:limit]
-    lines.extend(finding_content(finding) for finding in shown)
+    lines.extend(_finding_with_waivers(state, finding) for finding in shown)
     if len(shown) < len(ordered):
         lines.append(_more_targets(ordered[len(shown) :]))
+    return Content("\n").join(lines)
+
+
+def _finding_with_waivers(state: ItemState, finding: Finding) -> Content:
+    """A target's finding, then the waiver in force for it and any that expired."""
+    content = finding_content(finding)
+    waiver = state.waiver_for(finding)
+    expired = state.expired_waivers_for(finding)
+    if waiver is None and not expired:
+        return content
+    lines = [content]
+    if waiver is not None:
+        lines.append(Content.assemble("    ", plain("⚑ " + waiver.describe(), "$text-secondary")))
+    lines.extend(
+        Content.assemble("    ", plain("⚠ " + old.describe(), "$text-warning")) for old in expired
+    )
     return Content("\n").join(lines)
 
 

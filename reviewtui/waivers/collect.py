@@ -1,0 +1,76 @@
+"""Collecting every waiver of a project: its comments and its ``.reviewtui.yaml``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from reviewtui.checklists import Catalogue
+from reviewtui.model import Problem, Target, TargetKind
+from reviewtui.project.facts import ProjectFacts
+from reviewtui.project.textfile import read_text
+from reviewtui.waivers.inline import InlineReader, ServiceTargets
+from reviewtui.waivers.model import Waiver
+from reviewtui.waivers.project_file import read_project_file
+from reviewtui.waivers.tool_ids import ToolIds
+
+log = logging.getLogger(__name__)
+
+
+def today() -> date:
+    """The date that decides which waivers have expired (a function, so tests can fix it)."""
+    return date.today()
+
+
+def collect_waivers(
+    facts: ProjectFacts, catalogue: Catalogue, on: date | None = None
+) -> tuple[list[Waiver], list[Problem]]:
+    """Every waiver written in the project, in a stable order, and the problems found.
+
+    ``on`` is the date waivers are judged on (default: today). Waivers naming items the
+    catalogue does not hold, and comments that cannot be read, become problems.
+    """
+    day = on or today()
+    items = frozenset(item.id for item in catalogue.items)
+    reader = InlineReader(items, ToolIds(catalogue), day)
+    waivers: list[Waiver] = []
+
+    for dockerfile in facts.dockerfiles:
+        if dockerfile.comments:
+            waivers += reader.dockerfile(dockerfile)
+    services = _service_targets(facts)
+    for rel, lines in _compose_files(facts).items():
+        waivers += reader.compose_file(rel, lines, services.get(rel, {}))
+    from_file, problems = read_project_file(facts.root, items, day)
+    waivers += from_file
+
+    log.debug("%d waivers, %d waiver problems", len(waivers), len(problems))
+    return sorted(waivers, key=Waiver.sort_key), reader.problems + problems
+
+
+def _compose_files(facts: ProjectFacts) -> dict[str, list[str]]:
+    """The raw lines of every compose file that went into a project."""
+    lines: dict[str, list[str]] = {}
+    for project in facts.compose_projects:
+        for service in project.services:
+            for rel, source in service.sources.items():
+                lines.setdefault(rel, source)
+        for rel in project.files:
+            if rel not in lines:
+                text, _ = read_text(facts.root, rel)  # the reader has reported any problem
+                lines[rel] = text.splitlines() if text is not None else []
+    return lines
+
+
+def _service_targets(facts: ProjectFacts) -> dict[str, ServiceTargets]:
+    """For each compose file, the targets of the services of the projects it is part of."""
+    by_file: dict[str, ServiceTargets] = {}
+    for project in facts.compose_projects:
+        for rel in {project.path, *project.files}:
+            targets = by_file.setdefault(rel, {})
+            for service in project.services:
+                target = Target(TargetKind.SERVICE, service.path, service.name)
+                known = targets.setdefault(service.name, [])
+                if target not in known:
+                    known.append(target)
+    return by_file
