@@ -51,6 +51,7 @@ class TargetKind(StrEnum):
     SERVICE = "service"
     DAEMON = "daemon"
     CI = "ci"
+    IMAGE = "image"
     PROJECT = "project"
 
 
@@ -59,7 +60,8 @@ class Target:
     """One thing an item is asked of: a Dockerfile's final stage, a compose service, ...
 
     ``path`` is relative to the project root (``"."`` for the project itself); ``name``
-    is the service name for a compose service and the path otherwise.
+    is the service name for a compose service, the image name for an image (``path`` is
+    then the scanner report that describes it) and the path otherwise.
     """
 
     kind: TargetKind
@@ -71,6 +73,8 @@ class Target:
             return f"service {self.name} ({self.path})"
         if self.kind is TargetKind.PROJECT:
             return "project"
+        if self.kind is TargetKind.IMAGE:
+            return f"image {self.name} ({self.path})"
         return self.path
 
     def to_dict(self) -> dict[str, str]:

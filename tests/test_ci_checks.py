@@ -69,6 +69,7 @@ def workflow(extra_steps: str) -> str:
         ("Jenkinsfile.release", CIKind.JENKINS),
         ("azure-pipelines.yml", CIKind.AZURE),
         (".circleci/config.yml", CIKind.CIRCLECI),
+        ("bitbucket-pipelines.yml", CIKind.BITBUCKET),
         (".drone.yml", CIKind.OTHER),
     ],
 )
@@ -276,6 +277,25 @@ def test_broken_yaml_becomes_a_problem_and_is_read_line_by_line(tmp_path: Path) 
     assert finding(ci_image_scanning, facts).evidence[0].line == 4
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("jobs:\n  build:\n    steps:\n      - run: echo \x1b[1m\n", 4),
+        ("jobs:\n  build:\n    runs-on: a\n    runs-on: b\n", 4),
+        ("on: push\njobs:\n  build:\n    env:\n      DAY: 2024-02-31\n", 5),
+    ],
+)
+def test_every_yaml_error_names_its_line_on_one_line(tmp_path: Path, text: str, line: int) -> None:
+    facts = project(tmp_path, {WORKFLOW: text})
+
+    problems = facts.ci_files[0].problems
+
+    assert [(p.path, p.line) for p in problems] == [(WORKFLOW, line)]
+    reason = problems[0].reason
+    assert reason.startswith("invalid YAML, read line by line: ")
+    assert "\n" not in reason and "<unicode string>" not in reason
+
+
 def test_unreadable_file_is_a_problem_not_an_error(tmp_path: Path) -> None:
     (tmp_path / ".gitlab-ci.yml").write_bytes(b"build:\0\n")
 
@@ -294,7 +314,17 @@ def test_no_ci_files_means_no_findings(tmp_path: Path, name: str) -> None:
     assert DETECTORS[name](facts) == []
 
 
-@pytest.mark.parametrize("name", sorted(DETECTORS))
+BUILD_DETECTORS = [
+    "ci_image_scanning",
+    "ci_scan_gate",
+    "ci_dockerfile_lint",
+    "ci_image_signing",
+    "ci_sbom_provenance",
+    "ci_build_secrets",
+]
+
+
+@pytest.mark.parametrize("name", BUILD_DETECTORS)
 def test_ci_file_that_builds_nothing_is_not_applicable(tmp_path: Path, name: str) -> None:
     facts = project(tmp_path, {".gitlab-ci.yml": "test:\n  script:\n    - pytest\n"})
 
@@ -303,6 +333,38 @@ def test_ci_file_that_builds_nothing_is_not_applicable(tmp_path: Path, name: str
     assert result.status is Status.NOT_APPLICABLE
     assert result.target.kind is TargetKind.CI and result.target.path == ".gitlab-ci.yml"
     assert result.reason == "does not build container images"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("ci_actions_pinned", "not a GitHub Actions workflow"),
+        ("ci_job_image_tag", "names no job or service images"),
+        ("ci_job_image_digest", "names no job or service images"),
+        ("ci_registry_credentials", "logs in to no registry and names no credentials"),
+        ("ci_token_permissions", "not a GitHub Actions workflow"),
+        ("ci_script_injection", "not a GitHub Actions workflow"),
+    ],
+)
+def test_ci_file_without_the_subject_is_not_applicable(
+    tmp_path: Path, name: str, reason: str
+) -> None:
+    facts = project(tmp_path, {".gitlab-ci.yml": "test:\n  script:\n    - pytest\n"})
+
+    (result,) = DETECTORS[name](facts)
+
+    assert (result.status, result.reason) == (Status.NOT_APPLICABLE, reason)
+
+
+def test_every_ci_detector_is_covered_by_an_applicability_test() -> None:
+    assert set(DETECTORS) == set(BUILD_DETECTORS) | {
+        "ci_actions_pinned",
+        "ci_job_image_tag",
+        "ci_job_image_digest",
+        "ci_registry_credentials",
+        "ci_token_permissions",
+        "ci_script_injection",
+    }
 
 
 @pytest.mark.parametrize(
@@ -382,7 +444,9 @@ def test_trivy_config_alone_is_not_a_vulnerability_scan(tmp_path: Path) -> None:
     facts = project(tmp_path, {WORKFLOW: workflow("- run: trivy config --exit-code 1 .")})
 
     assert finding(ci_image_scanning, facts).status is Status.FAIL
-    assert finding(ci_dockerfile_lint, facts).status is Status.PASS
+    lint = finding(ci_dockerfile_lint, facts)
+    assert lint.status is Status.FAIL
+    assert lint.reason.endswith("; trivy config checks Dockerfiles for misconfigurations")
 
 
 # --- ci_scan_gate -------------------------------------------------------------------------
@@ -648,42 +712,169 @@ def test_no_scanner_fails_the_gate_at_the_build_line(tmp_path: Path) -> None:
 # --- ci_dockerfile_lint -------------------------------------------------------------------
 
 
+NO_SECRETS = "no secret scanner (gitleaks, trufflehog) runs in CI; "
+NO_LINTER = "no Dockerfile linter (hadolint, docker build --check, trivy config) runs in CI; "
+
+
 @pytest.mark.parametrize(
     ("step", "reason"),
     [
         (
             "- run: hadolint --failure-threshold warning Dockerfile",
-            "hadolint lints Dockerfiles; no secret scanner found",
+            NO_SECRETS + "hadolint lints Dockerfiles",
         ),
         (
             "- run: docker run --rm -i hadolint/hadolint < Dockerfile",
-            "hadolint lints Dockerfiles; no secret scanner found",
+            NO_SECRETS + "hadolint lints Dockerfiles",
         ),
         (
             "- run: docker build --check .",
-            "docker build --check lints Dockerfiles; no secret scanner found",
+            NO_SECRETS + "docker build --check lints Dockerfiles",
         ),
         (
             "- uses: gitleaks/gitleaks-action@v2",
-            "gitleaks/gitleaks-action scans for committed secrets; no Dockerfile linter found",
+            NO_LINTER + "gitleaks/gitleaks-action scans for committed secrets",
         ),
         (
             "- run: trivy fs --exit-code 1 .",
-            "trivy fs scans the repository for secrets; no Dockerfile linter found",
+            NO_LINTER + "trivy fs scans the repository for secrets",
         ),
         (
             "- run: checkov -d . --framework dockerfile",
-            "checkov checks Dockerfiles for misconfigurations; no secret scanner found",
+            NO_SECRETS + "checkov checks Dockerfiles for misconfigurations",
         ),
     ],
 )
-def test_linters_and_secret_scanners(tmp_path: Path, step: str, reason: str) -> None:
+def test_a_linter_or_a_secret_scanner_alone_fails_and_names_the_missing_one(
+    tmp_path: Path, step: str, reason: str
+) -> None:
     facts = project(tmp_path, {WORKFLOW: workflow(step)})
 
     result = finding(ci_dockerfile_lint, facts)
 
-    assert (result.status, result.reason) == (Status.PASS, reason)
+    assert (result.status, result.reason) == (Status.FAIL, reason)
+    assert [e.line for e in result.evidence] == [9, 8]
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "- run: hadolint Dockerfile\n- run: gitleaks detect --source .",
+        "- run: docker build --check .\n- uses: gitleaks/gitleaks-action@v2",
+        "- uses: hadolint/hadolint-action@v3.1.0\n- run: trufflehog git file://. --fail",
+        "- run: trivy config --exit-code 1 .\n- run: trivy fs --exit-code 1 --scanners secret .",
+    ],
+)
+def test_a_linter_and_a_secret_scanner_that_gate_pass(tmp_path: Path, steps: str) -> None:
+    facts = project(tmp_path, {WORKFLOW: workflow(steps)})
+
+    result = finding(ci_dockerfile_lint, facts)
+
+    assert result.status is Status.PASS, result.reason
+    assert [e.line for e in result.evidence] == [9, 10]
+
+
+_GITLEAKS = "\n- uses: gitleaks/gitleaks-action@v2"
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        ("- run: hadolint Dockerfile || true", "`|| true` after hadolint discards its exit code"),
+        (
+            "- run: hadolint Dockerfile\n  continue-on-error: true",
+            "continue-on-error: true on the hadolint step lets the pipeline go on",
+        ),
+        (
+            "- run: hadolint --no-fail Dockerfile",
+            "--no-fail makes hadolint exit 0 whatever it finds",
+        ),
+        (
+            "- run: hadolint -t none Dockerfile",
+            "-t none makes hadolint exit 0 whatever it finds",
+        ),
+        (
+            "- run: hadolint --failure-threshold=none Dockerfile",
+            "--failure-threshold none makes hadolint exit 0 whatever it finds",
+        ),
+        (
+            "- run: hadolint Dockerfile\n  env:\n    HADOLINT_NOFAIL: 1",
+            "HADOLINT_NOFAIL makes hadolint exit 0 whatever it finds",
+        ),
+        (
+            "- uses: hadolint/hadolint-action@v3.1.0\n  with:\n    no-fail: true",
+            "no-fail: true never fails the step",
+        ),
+        (
+            "- run: trivy config .",
+            "no --exit-code, so trivy exits 0 whatever it finds",
+        ),
+        (
+            "- run: checkov -d . --soft-fail",
+            "--soft-fail makes checkov exit 0 whatever it finds",
+        ),
+    ],
+)
+def test_a_linter_that_cannot_fail_the_job_does_not_gate(
+    tmp_path: Path, step: str, why: str
+) -> None:
+    facts = project(tmp_path, {WORKFLOW: workflow(step + _GITLEAKS)})
+
+    result = finding(ci_dockerfile_lint, facts)
+
+    assert result.status is Status.FAIL
+    tool, _, rest = result.reason.partition(" ")
+    assert rest.split(" but ", 1)[1].startswith(f"can never fail the job: {why};"), rest
+    assert result.reason.endswith("; gitleaks/gitleaks-action scans for committed secrets")
     assert result.evidence[0].line == 9
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        ("- run: gitleaks detect . || true", "`|| true` after gitleaks discards its exit code"),
+        ("- run: gitleaks detect --exit-code 0 .", "--exit-code 0 makes gitleaks exit 0"),
+        ("- run: trufflehog git file://.", "without --fail, trufflehog exits 0"),
+        ("- run: detect-secrets scan > .secrets.new", "detect-secrets scan prints what it"),
+    ],
+)
+def test_a_secret_scanner_that_cannot_fail_the_job_does_not_gate(
+    tmp_path: Path, step: str, why: str
+) -> None:
+    facts = project(tmp_path, {WORKFLOW: workflow("- run: hadolint Dockerfile\n" + step)})
+
+    result = finding(ci_dockerfile_lint, facts)
+
+    assert result.status is Status.FAIL
+    assert f"but can never fail the job: {why}" in result.reason
+    assert result.reason.endswith("; hadolint lints Dockerfiles")
+
+
+def test_a_gating_linter_beats_a_non_gating_one(tmp_path: Path) -> None:
+    steps = "- run: hadolint Dockerfile || true\n- run: hadolint Dockerfile" + _GITLEAKS
+    facts = project(tmp_path, {WORKFLOW: workflow(steps)})
+
+    result = finding(ci_dockerfile_lint, facts)
+
+    assert result.status is Status.PASS
+    assert [e.line for e in result.evidence] == [10, 11]
+
+
+def test_gitlab_secret_detection_template_is_unknown(tmp_path: Path) -> None:
+    text = """\
+    include:
+      - template: Jobs/Secret-Detection.gitlab-ci.yml
+    build:
+      script:
+        - hadolint Dockerfile
+        - docker build -t app .
+    """
+    facts = project(tmp_path, {".gitlab-ci.yml": text})
+
+    result = finding(ci_dockerfile_lint, facts, ".gitlab-ci.yml")
+
+    assert result.status is Status.UNKNOWN, result.reason
+    assert "merge request approval policy" in result.reason
 
 
 def test_lint_workflow_of_its_own_counts_for_the_build(tmp_path: Path) -> None:
@@ -708,8 +899,8 @@ def test_lint_workflow_of_its_own_counts_for_the_build(tmp_path: Path) -> None:
 
     assert result.status is Status.PASS
     assert result.reason == (
-        "hadolint lints Dockerfiles; trufflesecurity/trufflehog scans "
-        "for committed secrets (in .github/workflows/lint.yml)"
+        "hadolint lints Dockerfiles (in .github/workflows/lint.yml); "
+        "trufflesecurity/trufflehog scans for committed secrets (in .github/workflows/lint.yml)"
     )
     assert [e.line for e in result.evidence] == [6, 7]
     assert lint_only.status is Status.NOT_APPLICABLE
@@ -727,7 +918,7 @@ def test_super_linter_with_hadolint_switched_off_does_not_lint(tmp_path: Path) -
 
     assert (result.status, result.reason) == (
         Status.FAIL,
-        "no Dockerfile linter or secret scanner runs in CI",
+        "no Dockerfile linter and no secret scanner runs in CI",
     )
     assert result.evidence[0].line == 8
 
@@ -996,6 +1187,10 @@ def test_build_push_action_call_check_lints_and_builds_nothing(tmp_path: Path) -
         "jobs:\n  build:\n    steps:\n      - 42\n      - run: [docker, build]\n",
         "on: push\njobs:\n  build:\n    steps:\n      - with: {push: true}\n",
         "- a list\n- at the top\n",
+        "image: 42\nservices: {a: 1}\ndefault: [image]\njob: {image: {name: 7}, services: [1]}\n",
+        "jobs:\n  a:\n    container: {image: [x]}\n    services: [db]\n    docker: {image: x}\n",
+        "pipelines:\n  default:\n    - step: {script: [{pipe: 3}, 42], image: {name: null}}\n",
+        "on: 42\npermissions: [write-all]\nresources: {containers: [1, {image: 2}]}\n",
         "just text\n",
         "",
         "---\n---\n",
@@ -1009,10 +1204,14 @@ def test_odd_but_valid_yaml_shapes_do_not_raise(tmp_path: Path, text: str) -> No
             ".gitlab-ci.yml": text,
             "azure-pipelines.yml": text,
             ".circleci/config.yml": text,
+            "bitbucket-pipelines.yml": text,
         },
     )
 
     for name, detector in DETECTORS.items():
         for result in detector(facts):
-            assert result.status in (Status.NOT_APPLICABLE, Status.FAIL), name
+            # A stray `run:` is a script, which the hardening items may pass.
+            allowed = {Status.NOT_APPLICABLE, Status.FAIL}
+            allowed |= set() if name in BUILD_DETECTORS else {Status.PASS}
+            assert result.status in allowed, name
     assert facts.problems == []

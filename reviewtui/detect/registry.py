@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewtui.checklists import Catalogue, ChecklistError
-from reviewtui.detect import ci_checks, compose_checks, daemon_checks, dockerfile_checks
+from reviewtui.detect import (
+    ci_checks,
+    compose_checks,
+    daemon_checks,
+    dockerfile_checks,
+    scanner_checks,
+)
 from reviewtui.model import Finding
 from reviewtui.project.facts import ProjectFacts
 
@@ -14,7 +20,7 @@ Detector = Callable[[ProjectFacts], list[Finding]]
 
 # Each module lists its own detectors by name in a DETECTORS mapping; nothing registers
 # itself on import, so this is the whole list.
-_MODULES = (dockerfile_checks, compose_checks, daemon_checks, ci_checks)
+_MODULES = (dockerfile_checks, compose_checks, daemon_checks, ci_checks, scanner_checks)
 
 
 def all_detectors() -> dict[str, Detector]:

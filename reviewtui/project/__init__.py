@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reviewtui.project.ci import read_ci_file
@@ -13,6 +13,8 @@ from reviewtui.project.discovery import discover
 from reviewtui.project.dockerfile import read_dockerfile
 from reviewtui.project.dockerignore import read_dockerignore
 from reviewtui.project.facts import ProjectFacts
+from reviewtui.project.scanner_reports import ScannerSettings, read_scanner_reports
+from reviewtui.project.scanner_runs import images_to_scan, run_scanners
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +22,18 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)`` while a project is read."""
 
 
-def read_project(root: Path, progress: Progress | None = None) -> ProjectFacts:
+def read_project(
+    root: Path,
+    progress: Progress | None = None,
+    scanner_reports: Sequence[Path] = (),
+    scanner_settings: ScannerSettings | None = None,
+) -> ProjectFacts:
     """Discover and read every file of the project at ``root`` that a review looks at.
 
-    Never raises for bad content: what cannot be read becomes a problem entry.
+    ``scanner_reports`` are vulnerability reports named by the user, read beside those
+    found in the project; ``scanner_settings`` says how old a report may be and whether
+    to run scanners on local images. Never raises for bad content: what cannot be read
+    becomes a problem entry.
     """
 
     def report(step: str, done: int, total: int) -> None:
@@ -69,10 +79,28 @@ def read_project(root: Path, progress: Progress | None = None) -> ProjectFacts:
         ci_file = read_ci_file(root, rel)
         facts.ci_files.append(ci_file)
         facts.problems.extend(ci_file.problems)
+    _read_scanner_reports(facts, scanner_reports, found.scanner_reports, scanner_settings)
     report("read", total, total)
 
     log.debug("read %s: %d files, %d problems", root, len(facts.files), len(facts.problems))
     return facts
+
+
+def _read_scanner_reports(
+    facts: ProjectFacts,
+    given: Sequence[Path],
+    found: list[str],
+    settings: ScannerSettings | None,
+) -> None:
+    settings = settings or ScannerSettings()
+    given = list(given)
+    if settings.run_scanners:
+        run = run_scanners(images_to_scan(facts), settings)
+        given.extend(run.reports)
+        facts.problems.extend(run.problems)
+    reports, problems = read_scanner_reports(facts.root, given, found, settings)
+    facts.scanner_reports.extend(reports)
+    facts.problems.extend(problems)
 
 
 __all__ = ["ProjectFacts", "Progress", "read_project"]

@@ -3,8 +3,10 @@
 A step is what a pipeline runs: an action, task, orb command or template reference
 (``uses``) with its inputs, and the shell commands of a script, each with the file and
 line it is written on. GitHub Actions, GitLab CI, Azure Pipelines and CircleCI files are
-read through their YAML structure; Jenkinsfiles, other CI formats and YAML that does not
-parse are read line by line, which is cruder but still finds the commands.
+read through their YAML structure, and so are Bitbucket Pipelines; Jenkinsfiles, other CI
+formats and YAML that does not parse are read line by line, which is cruder but still finds
+the commands. Beside the steps, the reader records the container images jobs run in and,
+for GitHub workflows, the events that trigger them and the token permissions they set.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import ReusedAnchorWarning
 
 from reviewtui.model import Problem
+from reviewtui.project.compose_yaml import describe_yaml_error
 from reviewtui.project.textfile import read_text
 
 log = logging.getLogger(__name__)
@@ -57,6 +62,7 @@ class CIKind(StrEnum):
     JENKINS = "jenkins"
     AZURE = "azure"
     CIRCLECI = "circleci"
+    BITBUCKET = "bitbucket"
     OTHER = "other"
 
 
@@ -109,6 +115,38 @@ class CIStep:
         return self.inputs.get(name)
 
 
+@dataclass(frozen=True)
+class CIImage:
+    """A container image a job runs in or beside, as written, and where.
+
+    ``role`` says what the image is for: ``job`` (the job's own container or executor)
+    or ``service`` (a database or helper started beside the job).
+    """
+
+    path: str
+    line: int
+    reference: str
+    job: str = ""
+    role: str = "job"
+
+
+@dataclass(frozen=True)
+class CIPermissions:
+    """A GitHub ``permissions:`` block: the job it belongs to ("" for the whole workflow),
+    what it grants as written (``write-all``, ``read-all``, ``packages: write, ...`` or
+    ``none`` for ``{}``), and its line."""
+
+    path: str
+    line: int
+    job: str
+    grants: str
+
+    @property
+    def write_all(self) -> bool:
+        """True for ``permissions: write-all``."""
+        return self.grants.strip().lower() == "write-all"
+
+
 @dataclass
 class CIFile:
     """A CI pipeline file as read: kind, lines, parsed YAML, steps and problems.
@@ -117,7 +155,9 @@ class CIFile:
     evidence can quote any step. ``calls`` lists other pipeline files of the project this
     one runs (GitHub reusable workflows), whose steps belong to this pipeline too.
     ``data`` is the ruamel.yaml round-trip document, or None when the file is not YAML or
-    does not parse.
+    does not parse. ``images`` lists the job and service images of the file and the files
+    it includes. For GitHub workflows, ``events`` names the triggers (``on:``) written at
+    ``events_line`` and ``permissions`` holds the workflow's and jobs' permission blocks.
     """
 
     path: str
@@ -127,6 +167,10 @@ class CIFile:
     steps: list[CIStep] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    images: list[CIImage] = field(default_factory=list)
+    events: tuple[str, ...] = ()
+    events_line: int = 1
+    permissions: list[CIPermissions] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def line_text(self, path: str, line: int) -> str:
@@ -151,6 +195,8 @@ def ci_kind(rel: str) -> CIKind:
         return CIKind.AZURE
     if lower.startswith(".circleci/"):
         return CIKind.CIRCLECI
+    if name in ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml"):
+        return CIKind.BITBUCKET
     return CIKind.OTHER
 
 
@@ -203,18 +249,36 @@ class _PipelineReader:
         source = _Source(rel, lines)
         if kind is CIKind.GITHUB:
             steps = _github_steps(source, document)
+            if rel == self.ci_file.path:
+                self._read_github_settings(source, document)
         elif kind is CIKind.GITLAB:
             steps = _gitlab_steps(source, document)
             self.gitlab_variables.update(_values(document.get("variables"), 1))
             self._follow_gitlab_includes(document.get("include"))
         elif kind is CIKind.AZURE:
             steps = _azure_steps(source, document)
+        elif kind is CIKind.BITBUCKET:
+            steps = _bitbucket_steps(source, document)
         else:
             steps = _circleci_steps(source, document)
+        self.ci_file.images.extend(_IMAGE_READERS[kind](source, document))
         for step in steps:
             self.ci_file.steps.append(step)
             if kind is CIKind.GITHUB:
                 self._follow_github_uses(step)
+
+    def _read_github_settings(self, source: _Source, document: dict[str, Any]) -> None:
+        """The workflow's triggers and every permissions block, workflow's and jobs'."""
+        if "on" in document:
+            self.ci_file.events = _github_events(document["on"])
+            self.ci_file.events_line = _key_line(document, "on", 1)
+        if "permissions" in document:
+            self.ci_file.permissions.append(_permissions(source, document, ""))
+        jobs = document.get("jobs")
+        if isinstance(jobs, dict):
+            for job_id, job in jobs.items():
+                if isinstance(job, dict) and "permissions" in job:
+                    self.ci_file.permissions.append(_permissions(source, job, str(job_id)))
 
     def share_gitlab_variables(self) -> None:
         """GitLab merges global variables over all included files: give every job all."""
@@ -283,11 +347,12 @@ def _load_yaml(rel: str, text: str, problems: list[Problem]) -> list[Any] | None
     """The documents of a YAML file, or None (and a problem) when it does not parse."""
     yaml = YAML(typ="rt")
     try:
-        return list(yaml.load_all(text))
+        with warnings.catch_warnings():
+            # A reused anchor is valid YAML 1.2; ruamel's warning would print on the terminal.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            return list(yaml.load_all(text))
     except Exception as error:  # noqa: BLE001 - a broken file must not stop the review
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        line, reason = describe_yaml_error(error, text)
         problems.append(Problem(rel, line, f"invalid YAML, read line by line: {reason}"))
         return None
 
@@ -734,6 +799,238 @@ def _single_key(entry: Any) -> tuple[str, Any]:
         key = next(iter(entry))
         return str(key), entry[key]
     return "", None
+
+
+# --- GitHub workflow settings -------------------------------------------------------------
+
+
+def _github_events(on: Any) -> tuple[str, ...]:
+    """The event names of ``on:``, written as a name, a list or a mapping."""
+    if isinstance(on, str):
+        return (on.strip(),)
+    if isinstance(on, list):
+        return tuple(str(event).strip() for event in on if isinstance(event, str))
+    if isinstance(on, dict):
+        return tuple(str(event).strip() for event in on)
+    return ()
+
+
+def _permissions(source: _Source, holder: dict[str, Any], job: str) -> CIPermissions:
+    value = holder["permissions"]
+    line = _key_line(holder, "permissions", 1)
+    if isinstance(value, dict):
+        grants = ", ".join(f"{scope}: {_scalar(level)}" for scope, level in value.items())
+        return CIPermissions(source.path, line, job, grants or "none")
+    return CIPermissions(source.path, line, job, _scalar(value).strip() or "none")
+
+
+# --- Bitbucket Pipelines ------------------------------------------------------------------
+
+
+def _bitbucket_steps(source: _Source, document: dict[str, Any]) -> list[CIStep]:
+    """One step per pipeline ``step:`` (its script and after-script) and one per ``pipe:``."""
+    steps: list[CIStep] = []
+    for step_map, line in _bitbucket_step_maps(document.get("pipelines"), 1):
+        name = str(step_map.get("name") or "")
+        commands: list[CICommand] = []
+        pipes: list[CIStep] = []
+        for key in ("script", "after-script"):
+            script = step_map.get(key)
+            if not isinstance(script, list):
+                continue
+            for index, entry in enumerate(script):
+                entry_line = _item_line(script, index, line)
+                if isinstance(entry, dict) and isinstance(entry.get("pipe"), str):
+                    variables = _values(entry.get("variables"), entry_line)
+                    pipes.append(
+                        CIStep(source.path, entry_line, name, uses=entry["pipe"], inputs=variables)
+                    )
+                else:
+                    commands.extend(_commands(source, entry, entry_line))
+        steps.append(CIStep(source.path, line, name, commands=tuple(commands)))
+        steps.extend(pipes)
+    return steps
+
+
+def _bitbucket_step_maps(node: Any, line: int, depth: int = 0) -> Iterator[tuple[Any, int]]:
+    """Every ``step:`` mapping under ``pipelines:``, with the line of its key."""
+    if depth > 12:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            key_line = _key_line(node, key, line)
+            if key == "step" and isinstance(value, dict):
+                yield value, key_line
+            elif isinstance(value, (dict, list)):
+                yield from _bitbucket_step_maps(value, key_line, depth + 1)
+    elif isinstance(node, list):
+        for index, entry in enumerate(node):
+            yield from _bitbucket_step_maps(entry, _item_line(node, index, line), depth + 1)
+
+
+# --- job and service images ---------------------------------------------------------------
+
+
+def _image_at(
+    source: _Source, holder: Any, key: Any, job: str, role: str, name_key: str = "image"
+) -> CIImage | None:
+    """The image written at ``holder[key]``: a reference, or a mapping naming one."""
+    if not isinstance(holder, dict) or key not in holder:
+        return None
+    value = holder[key]
+    line = _key_line(holder, key, 1)
+    if isinstance(value, dict):
+        holder, key, line = value, name_key, _node_line(value, line)
+        value = value.get(name_key)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return CIImage(source.path, _value_line(holder, key, line), value.strip(), job, role)
+
+
+def _listed_images(
+    source: _Source, entries: Any, job: str, role: str, name_key: str
+) -> list[CIImage]:
+    """Images of a list whose entries are references or mappings naming one."""
+    if not isinstance(entries, list):
+        return []
+    images = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str) and entry.strip():
+            line = _item_line(entries, index, 1)
+            images.append(CIImage(source.path, line, entry.strip(), job, role))
+        elif isinstance(entry, dict) and isinstance(entry.get(name_key), str):
+            reference = entry[name_key].strip()
+            line = _value_line(entry, name_key, _item_line(entries, index, 1))
+            if reference:
+                images.append(CIImage(source.path, line, reference, job, role))
+    return images
+
+
+def _github_images(source: _Source, document: dict[str, Any]) -> list[CIImage]:
+    """``jobs.<id>.container`` and ``jobs.<id>.services.<name>``."""
+    jobs = document.get("jobs")
+    if not isinstance(jobs, dict):
+        return []
+    images = []
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict):
+            continue
+        container = _image_at(source, job, "container", str(job_id), "job")
+        if container is not None:
+            images.append(container)
+        services = job.get("services")
+        if isinstance(services, dict):
+            for name in services:
+                service = _image_at(source, services, name, str(job_id), "service")
+                if service is not None:
+                    images.append(service)
+    return images
+
+
+def _gitlab_images(source: _Source, document: dict[str, Any]) -> list[CIImage]:
+    """``image:`` and ``services:`` at the top, under ``default:`` and in every job."""
+    holders: list[tuple[str, Any]] = [("", document), ("default", document.get("default"))]
+    holders += [
+        (str(name), job)
+        for name, job in document.items()
+        if name not in _GITLAB_RESERVED and isinstance(job, dict)
+    ]
+    images = []
+    for job, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        image = _image_at(source, holder, "image", job, "job", name_key="name")
+        if image is not None:
+            images.append(image)
+        images.extend(_listed_images(source, holder.get("services"), job, "service", "name"))
+    return images
+
+
+def _circleci_images(source: _Source, document: dict[str, Any]) -> list[CIImage]:
+    """The ``docker:`` images of jobs and executors (the first is the job's own)."""
+    images = []
+    for section in ("jobs", "executors"):
+        holders = document.get(section)
+        if not isinstance(holders, dict):
+            continue
+        for name, holder in holders.items():
+            docker = holder.get("docker") if isinstance(holder, dict) else None
+            for index, image in enumerate(
+                _listed_images(source, docker, str(name), "job", "image")
+            ):
+                role = "job" if index == 0 else "service"
+                images.append(CIImage(image.path, image.line, image.reference, image.job, role))
+    return images
+
+
+def _azure_images(source: _Source, document: dict[str, Any]) -> list[CIImage]:
+    """``resources.containers`` images and the images jobs name in ``container:``."""
+    images = []
+    aliases: set[str] = set()
+    resources = document.get("resources")
+    containers = resources.get("containers") if isinstance(resources, dict) else None
+    if isinstance(containers, list):
+        for entry in containers:
+            if not isinstance(entry, dict):
+                continue
+            alias = str(entry.get("container") or "")
+            aliases.add(alias)
+            image = _image_at(source, entry, "image", alias, "job")
+            if image is not None:
+                images.append(image)
+    for job, holder in _azure_jobs(document):
+        container = holder.get("container")
+        if isinstance(container, str) and container.strip() in aliases:
+            continue
+        image = _image_at(source, holder, "container", job, "job")
+        if image is not None:
+            images.append(image)
+    return images
+
+
+def _azure_jobs(node: Any, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every mapping that declares a container (the pipeline, a job or a deployment)."""
+    if depth > 12:
+        return
+    if isinstance(node, dict):
+        if "container" in node and ("job" in node or "deployment" in node or depth == 0):
+            yield str(node.get("job") or node.get("deployment") or ""), node
+        for key, value in node.items():
+            if key != "resources" and isinstance(value, (dict, list)):
+                yield from _azure_jobs(value, depth + 1)
+    elif isinstance(node, list):
+        for entry in node:
+            yield from _azure_jobs(entry, depth + 1)
+
+
+def _bitbucket_images(source: _Source, document: dict[str, Any]) -> list[CIImage]:
+    """The default ``image:``, each step's ``image:`` and the defined services' images."""
+    images = []
+    default = _image_at(source, document, "image", "", "job", name_key="name")
+    if default is not None:
+        images.append(default)
+    for step_map, _ in _bitbucket_step_maps(document.get("pipelines"), 1):
+        name = str(step_map.get("name") or "")
+        image = _image_at(source, step_map, "image", name, "job", name_key="name")
+        if image is not None:
+            images.append(image)
+    definitions = document.get("definitions")
+    services = definitions.get("services") if isinstance(definitions, dict) else None
+    if isinstance(services, dict):
+        for name, service in services.items():
+            image = _image_at(source, service, "image", str(name), "service", name_key="name")
+            if image is not None:
+                images.append(image)
+    return images
+
+
+_IMAGE_READERS: dict[CIKind, Callable[[_Source, dict[str, Any]], list[CIImage]]] = {
+    CIKind.GITHUB: _github_images,
+    CIKind.GITLAB: _gitlab_images,
+    CIKind.AZURE: _azure_images,
+    CIKind.CIRCLECI: _circleci_images,
+    CIKind.BITBUCKET: _bitbucket_images,
+}
 
 
 # --- paths --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewtui.model import Problem
+from reviewtui.project.scanner_reports import is_scanner_report_name
 
 # Folders that never hold the project's own container setup, and cost most to walk.
 SKIP_DIRS = frozenset(
@@ -99,6 +100,7 @@ class DiscoveredFiles:
     daemon_files: list[str] = field(default_factory=list)
     dockerignore_files: list[str] = field(default_factory=list)
     ci_files: list[str] = field(default_factory=list)
+    scanner_reports: list[str] = field(default_factory=list)
     all_files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -177,6 +179,7 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
         found.daemon_files,
         found.dockerignore_files,
         found.ci_files,
+        found.scanner_reports,
         found.all_files,
     ):
         paths.sort()
@@ -193,6 +196,8 @@ def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
         found.daemon_files.append(rel)
     elif lower == ".dockerignore" or lower.endswith(".dockerignore"):
         found.dockerignore_files.append(rel)
+    elif is_scanner_report_name(name):
+        found.scanner_reports.append(rel)
     if is_ci_file(rel):
         found.ci_files.append(rel)
 

@@ -11,6 +11,7 @@ from reviewtui.project.compose import ComposeProject
 from reviewtui.project.daemon import DaemonConfig
 from reviewtui.project.dockerfile import Dockerfile
 from reviewtui.project.dockerignore import DockerIgnore
+from reviewtui.project.scanner_reports import ScannerReport
 
 
 @dataclass
@@ -20,6 +21,8 @@ class ProjectFacts:
     Paths are relative to ``root`` in POSIX form. ``files`` lists every file found, so
     detectors can ask whether, say, a ``.env`` sits in a build context. ``problems``
     holds everything that could not be read, with file, line and reason.
+    ``scanner_reports`` holds the vulnerability scanner reports named on the command line,
+    found in the project or written by scanners run for the review.
     """
 
     root: Path
@@ -28,6 +31,7 @@ class ProjectFacts:
     daemon_configs: list[DaemonConfig] = field(default_factory=list)
     dockerignores: list[DockerIgnore] = field(default_factory=list)
     ci_files: list[CIFile] = field(default_factory=list)
+    scanner_reports: list[ScannerReport] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
