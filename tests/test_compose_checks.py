@@ -88,7 +88,8 @@ services:
         (
             "cap_drop: [ALL]\ncap_add:\n  - SYS_ADMIN\n  - CHOWN\n  - net_admin",
             Status.FAIL,
-            "cap_add grants SYS_ADMIN, NET_ADMIN",
+            "cap_add grants SYS_ADMIN, NET_ADMIN: SYS_ADMIN allows mounts and "
+            "namespace changes, close to root on the host",
             [6, 8],
         ),
         (
@@ -314,9 +315,64 @@ services:
     assert finding.status is status, finding.reason
     where = [(e.path, e.line) for e in finding.evidence]
     if user_line is None:
-        assert where == [("compose.yaml", 3)]
+        assert where == [("src/docker/Dockerfile", 1), ("compose.yaml", 3)]
     else:
         assert where == [("src/docker/Dockerfile", user_line), ("compose.yaml", 3)]
+
+
+_MULTI_STAGE = """\
+FROM golang:1.22 AS build
+WORKDIR /src
+RUN go build -o /app .
+
+FROM build AS debug
+USER 1000
+
+FROM gcr.io/distroless/static:nonroot
+COPY --from=build /app /app
+USER 65532:65532
+"""
+
+
+def target_user(root: Path, target: str) -> Finding:
+    """The runtime_user finding for a service building ``_MULTI_STAGE`` at ``target``."""
+    compose = f"services:\n  app:\n    build:\n      context: .\n      target: {target}\n"
+    facts = project(root, compose, Dockerfile=_MULTI_STAGE)
+    return findings("runtime_user", facts)["app"]
+
+
+def test_runtime_user_judges_the_build_target_not_the_final_stage(tmp_path: Path) -> None:
+    finding = target_user(tmp_path, "build")
+    assert finding.status is Status.FAIL
+    assert finding.reason == (
+        "no user: and target stage build of Dockerfile sets no USER, so the base image's "
+        "user (usually root) applies"
+    )
+    assert [(e.path, e.line, e.snippet) for e in finding.evidence] == [
+        ("Dockerfile", 1, "FROM golang:1.22 AS build"),
+        ("compose.yaml", 5, "target: build"),
+    ]
+
+
+def test_runtime_user_build_target_follows_its_from_chain(tmp_path: Path) -> None:
+    finding = target_user(tmp_path, "debug")
+    assert finding.status is Status.PASS
+    assert finding.reason == "runs as 1000: the last USER of target stage debug of Dockerfile"
+    assert lines(finding) == [6, 5]
+
+
+def test_runtime_user_build_target_unknown_stage(tmp_path: Path) -> None:
+    finding = target_user(tmp_path, "nope")
+    assert finding.status is Status.UNKNOWN
+    assert "Dockerfile has no stage nope" in finding.reason
+
+
+def test_runtime_user_without_target_judges_the_final_stage(tmp_path: Path) -> None:
+    facts = project(tmp_path, "services:\n  app:\n    build: .\n", Dockerfile=_MULTI_STAGE)
+    finding = findings("runtime_user", facts)["app"]
+    assert finding.status is Status.PASS
+    assert finding.reason == "runs as 65532:65532: the last USER of Dockerfile"
+    assert lines(finding) == [10, 3]
 
 
 def test_runtime_user_dockerfile_missing_is_unknown(tmp_path: Path) -> None:

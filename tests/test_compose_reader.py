@@ -711,6 +711,47 @@ services:
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
+        (
+            'services:\n  web:\n    image: nginx:1.27\n    command: "a\x1bb"\n',
+            4,
+            "invalid YAML: unacceptable character #x001b at column 16: "
+            "special characters are not allowed",
+        ),
+        ("services:\n  web: \x07\n", 2, None),
+        ("services:\n  web:\n    image: a\n    image: b\n", 4, None),
+        ("services:\n  web:\n    labels:\n      built: 2024-13-45\n", 4, None),
+        ("services:\n  web:\n    image: *nowhere\n", 3, None),
+        ('services:\n  web:\n    image: "open\n', 4, None),
+    ],
+)
+def test_every_yaml_error_has_a_line_and_a_one_line_reason(
+    tmp_path: Path, text: str, line: int, reason: str | None
+) -> None:
+    projects, problems = read(tmp_path, {"compose.yaml": text})
+
+    assert projects == []
+    assert [(p.path, p.line) for p in problems] == [("compose.yaml", line)]
+    message = problems[0].reason
+    assert message.startswith("invalid YAML: ")
+    assert "\n" not in message and "<unicode string>" not in message
+    if reason is not None:
+        assert message == reason
+
+
+def test_reused_anchor_is_read_without_a_warning(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    text = "x-a: &img nginx:1.26\nx-b: &img nginx:1.27\nservices:\n  web:\n    image: *img\n"
+
+    service = only_service(tmp_path, text)
+
+    assert service.data["image"] == "nginx:1.27"
+    assert not recwarn.list
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
         ("- a\n- b\n", 1, "not a compose file: the top level is not a mapping"),
         ("services: [web]\n", 1, "services is not a mapping; no service read"),
         ("services:\n  web: nginx\n", 2, "service web is not a mapping; skipped"),

@@ -32,6 +32,7 @@ from reviewtui.project.compose_model import (
     ServiceEnvFile,
     join_relative,
 )
+from reviewtui.project.compose_paths import rebase_services
 from reviewtui.project.compose_yaml import (
     MAX_NODES,
     Location,
@@ -387,25 +388,20 @@ class _Reader:
             )
             return
         for entry, meta in entries.entries():
-            paths, env_paths = _include_paths(entry)
-            if not paths:
+            spec = _include_spec(entry)
+            if not spec.paths:
                 self._report(rel, meta.location.line, "include entry has no path; ignored")
                 continue
-            loaded = self._load_include(rel, paths, env_paths, meta.location, chain)
+            loaded = self._load_include(rel, spec, meta.location, chain)
             if loaded is None:
                 continue
             files.extend(loaded.files)
             self._adopt(rel, loaded, result, services, meta.location)
 
     def _load_include(
-        self,
-        rel: str,
-        paths: list[str],
-        env_paths: list[str],
-        location: Location,
-        chain: tuple[str, ...],
+        self, rel: str, spec: _IncludeSpec, location: Location, chain: tuple[str, ...]
     ) -> _Loaded | None:
-        resolved = [join_relative(rel, path) for path in paths]
+        resolved = [join_relative(rel, path) for path in spec.paths]
         if any(path is None for path in resolved):
             self._report(rel, location.line, "include points outside the project; not read")
             return None
@@ -416,12 +412,14 @@ class _Reader:
         if not (self.root / targets[0]).is_file():
             self._report(rel, location.line, f"included file {targets[0]} not found")
             return None
+        working_dir = self._working_dir(rel, spec, targets[0], location)
         env_rels = tuple(
-            path for path in (join_relative(rel, env) for env in env_paths) if path is not None
+            path
+            for path in (join_relative(rel, env) for env in spec.env_files)
+            if path is not None
         )
         if not env_rels:
-            folder = posixpath.dirname(targets[0])
-            env_rels = (posixpath.join(folder, ".env") if folder else ".env",)
+            env_rels = (posixpath.join(working_dir, ".env") if working_dir else ".env",)
         environment = self.environment(env_rels)
         loaded = self.load_file(targets[0], environment, chain)
         if loaded is None:
@@ -437,7 +435,23 @@ class _Reader:
             if more is not None:
                 document = merge_documents(document, more.document)
                 files.extend(more.files)
-        return _Loaded(document, files)
+        return _Loaded(_rebased(document, set(targets), working_dir), files)
+
+    def _working_dir(self, rel: str, spec: _IncludeSpec, first: str, location: Location) -> str:
+        """The include's project directory: ``project_directory`` when it stays inside
+        the project, else the folder of the first included file."""
+        if spec.project_directory is not None:
+            written = spec.project_directory.rstrip("/") or "."
+            folder = join_relative(rel, written) if written != "." else posixpath.dirname(rel)
+            if folder is not None:
+                return "" if folder == "." else folder
+            self._report(
+                rel,
+                location.line,
+                "include project_directory is outside the project; "
+                "the included file's folder is used",
+            )
+        return posixpath.dirname(first)
 
     def _adopt(
         self, rel: str, loaded: _Loaded, result: YamlMap, services: YamlMap, location: Location
@@ -546,12 +560,42 @@ class _Reader:
         log.debug("%s:%s: %s", path, line, reason)
 
 
-def _include_paths(entry: Any) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class _IncludeSpec:
+    """One ``include`` entry: the files, their ``.env`` files and project directory."""
+
+    paths: list[str]
+    env_files: list[str]
+    project_directory: str | None = None
+
+
+def _include_spec(entry: Any) -> _IncludeSpec:
+    """An ``include`` entry in its short (a path) or long (a mapping) syntax."""
     if isinstance(entry, str):
-        return [entry], []
+        return _IncludeSpec([entry], [])
     if not isinstance(entry, YamlMap):
-        return [], []
-    return _strings(entry.get("path")), _strings(entry.get("env_file"))
+        return _IncludeSpec([], [])
+    directory = entry.get("project_directory")
+    return _IncludeSpec(
+        _strings(entry.get("path")),
+        _strings(entry.get("env_file")),
+        directory if isinstance(directory, str) and directory else None,
+    )
+
+
+def _rebased(document: YamlMap, files: set[str], working_dir: str) -> YamlMap:
+    """The included document with its files' relative paths re-based onto the project
+    directory, as compose resolves them."""
+    services = document.get("services")
+    if not isinstance(services, YamlMap):
+        return document
+    rebased = rebase_services(services, files, working_dir)
+    if rebased is services:
+        return document
+    result = YamlMap(document.location)
+    for key, value in document.items():
+        result.put(key, rebased if key == "services" else value, document.meta[key])
+    return result
 
 
 def _strings(value: Any) -> list[str]:

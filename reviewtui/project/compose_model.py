@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewtui.model import Evidence
+from reviewtui.model import Evidence, Target, TargetKind
 from reviewtui.project.compose_env import EnvFile
 from reviewtui.project.compose_views import (
     EnvVariable,
@@ -78,6 +78,23 @@ class ComposeService:
     def location(self) -> Location:
         """Where the service's name was written."""
         return Location(self.path, self.line)
+
+    @property
+    def profiles(self) -> list[str]:
+        """The ``profiles`` the service belongs to; empty when it always starts."""
+        value = self.data.get("profiles")
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [str(item) for item in items if isinstance(item, str | int) and str(item)]
+
+    @property
+    def target(self) -> Target:
+        """The service as a review target. A service in profiles starts only when one of
+        them is enabled; it is still reviewed, and its name says so."""
+        profiles = self.profiles
+        if not profiles:
+            return Target(TargetKind.SERVICE, self.path, self.name)
+        word = "profile" if len(profiles) == 1 else "profiles"
+        return Target(TargetKind.SERVICE, self.path, f"{self.name} [{word} {', '.join(profiles)}]")
 
     def get(self, *keys: Any, default: Any = None) -> Any:
         """The value at a key path such as ``get("deploy", "resources")``, or ``default``."""
@@ -167,7 +184,9 @@ class ComposeService:
         context = str(build.get("context") or ".")
         if _REMOTE_CONTEXT.match(context):
             return BuildSpec(None, None, target, location)
-        context_rel = join_relative(location.path, context)
+        # The context resolves against the file that wrote it, which an override or
+        # ``extends`` may make another file than the one that started ``build``.
+        context_rel = join_relative(build.location_of("context").path, context)
         if context_rel is None:
             return BuildSpec(None, None, target, location)
         dockerfile = str(build.get("dockerfile") or "Dockerfile")

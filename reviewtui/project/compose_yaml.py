@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from reviewtui.model import Problem
@@ -141,18 +143,65 @@ def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
     if _too_many_brackets(text):
         return None, Problem(rel, None, "YAML nested too deeply to read")
     try:
-        return loader.load(text), None
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = error.problem or error.context or "not valid YAML"
-        return None, Problem(rel, line, f"invalid YAML: {what}")
-    except YAMLError as error:
-        return None, Problem(rel, None, f"invalid YAML: {error}")
+        with warnings.catch_warnings():
+            # A reused anchor is valid YAML 1.2 (the later one wins); ruamel's warning
+            # would only print over the terminal.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            return loader.load(text), None
     except RecursionError:
         return None, Problem(rel, None, "YAML nested too deeply to read")
-    except (ValueError, TypeError, OverflowError) as error:
-        return None, Problem(rel, None, f"invalid YAML value: {error}")
+    except (YAMLError, ValueError, TypeError, OverflowError) as error:
+        line, what = describe_yaml_error(error, text)
+        return None, Problem(rel, line, f"invalid YAML: {what}")
+
+
+def describe_yaml_error(error: Exception, text: str) -> tuple[int | None, str]:
+    """The 1-based line a ruamel.yaml error points at (None when nothing tells) and what
+    went wrong, on one line and without ruamel's ``in "<unicode string>"`` trailer.
+
+    A reader error (a control character) has only a character position, turned into a
+    line and column here; a value the constructor refuses (``2001-13-45``) has no mark,
+    so the node it was building is looked up in the traceback.
+    """
+    if isinstance(error, RecursionError):
+        return None, "nested too deeply to read"
+    if isinstance(error, ReaderError):
+        return _reader_error(error, text)
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return line, _one_line(error.problem or error.context or "not valid YAML")
+    if isinstance(error, YAMLError):
+        return None, _one_line(str(error).split(" in \"<", 1)[0])
+    return _node_line(error), _one_line(f"value cannot be read: {error}")
+
+
+def _reader_error(error: ReaderError, text: str) -> tuple[int | None, str]:
+    position = error.position if isinstance(error.position, int) else None
+    character = error.character
+    shown = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+    if position is None or not 0 <= position <= len(text):
+        return None, _one_line(f"unacceptable character {shown}: {error.reason}")
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return line, _one_line(f"unacceptable character {shown} at column {column}: {error.reason}")
+
+
+def _node_line(error: BaseException) -> int | None:
+    """The line of the innermost node being constructed when ``error`` was raised."""
+    line = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        node = traceback.tb_frame.f_locals.get("node")
+        mark = getattr(node, "start_mark", None)
+        if isinstance(getattr(mark, "line", None), int):
+            line = mark.line + 1
+        traceback = traceback.tb_next
+    return line
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _too_many_brackets(text: str) -> bool:

@@ -34,6 +34,14 @@ _EXPECTED_TYPES: dict[str, tuple[type, ...]] = {
     "authorization-plugins": (list,),
     "selinux-enabled": (bool,),
     "seccomp-profile": (str,),
+    "debug": (bool,),
+    "init": (bool,),
+    "ip": (str,),
+    "storage-driver": (str,),
+    "storage-opts": (list,),
+    "cgroup-parent": (str,),
+    "default-ulimits": (dict,),
+    "registry-mirrors": (list,),
 }
 _TYPE_WORDS = {bool: "true or false", str: "a string", list: "a list", dict: "an object"}
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]|\n')
@@ -44,12 +52,14 @@ _COLON_AFTER = re.compile(r"\s*:")
 class DaemonConfig:
     """A parsed daemon.json: its settings, the line each top-level key is on, the problems.
 
-    ``settings`` is empty when the file cannot be read or is not a JSON object.
+    ``settings`` is empty when the file cannot be read or is not a JSON object; then
+    ``readable`` is False, and a setting's absence proves nothing.
     """
 
     path: str
     problems: list[Problem] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    readable: bool = False
     key_lines: dict[str, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list, repr=False)
 
@@ -97,6 +107,7 @@ def read_daemon_config(root: Path, rel: str) -> DaemonConfig:
         )
         return config
     config.settings = settings
+    config.readable = True
     config.key_lines = top_level_key_lines(text)
     config.problems.extend(_type_problems(config))
     return config

@@ -1,0 +1,48 @@
+"""Detectors that answer runtime items from the compose services of a project.
+
+Each detector gives one finding per service of every compose project, merged from its
+override files, includes and extends; a few also judge each daemon.json, as their
+docstrings say. The modules hold the detectors by topic; ``DETECTORS`` lists them all by
+the names the checklists use.
+"""
+
+from __future__ import annotations
+
+from reviewtui.detect.compose_checks import (
+    devices,
+    filesystem,
+    images,
+    kernel,
+    lifecycle,
+    limits,
+    mounts,
+    network,
+    privileges,
+    secrets,
+    sharing,
+    user,
+)
+from reviewtui.detect.compose_checks.findings import Detector
+from reviewtui.detect.compose_checks.user import is_root_user
+
+_MODULES = (
+    privileges,
+    mounts,
+    filesystem,
+    limits,
+    user,
+    network,
+    secrets,
+    images,
+    lifecycle,
+    devices,
+    kernel,
+    sharing,
+)
+
+DETECTORS: dict[str, Detector] = {
+    name: function for module in _MODULES for name, function in module.DETECTORS.items()
+}
+"""Every compose detector, by the names the checklists use."""
+
+__all__ = ["DETECTORS", "is_root_user"]
