@@ -568,6 +568,42 @@ def test_build_credentials_passed_without_a_mount_fail(
     assert lines(finding)[0] == len(f"FROM x\n{body}".splitlines())
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "RUN aws configure set aws_secret_access_key abcd1234abcd1234",
+        "RUN gcloud auth activate-service-account --key-file=/tmp/key.json",
+        "RUN az login --service-principal -u app -p s3cr3tvalue --tenant t",
+        "RUN doctl auth init -t dop_v1_abcdef",
+        "RUN echo x && docker login -u me -p hunter2hunter2 registry.example.com",
+    ],
+)
+def test_credential_setup_commands_without_a_mount_fail(tmp_path: Path, body: str) -> None:
+    finding = judge("build_secret_mounts", tmp_path, f"FROM alpine:3.20\n{body}\n")
+
+    assert finding.status is Status.FAIL
+    assert finding.reason == "RUN writes a token or password into the image"
+    assert lines(finding) == [2]
+
+
+def test_credential_setup_from_a_secret_mount_passes(tmp_path: Path) -> None:
+    finding = judge(
+        "build_secret_mounts",
+        tmp_path,
+        "FROM google/cloud-sdk:480.0.0\nRUN --mount=type=secret,id=gcp,target=/run/secrets/gcp "
+        "gcloud auth activate-service-account --key-file=/run/secrets/gcp\n",
+    )
+
+    assert finding.status is Status.PASS
+
+
+def test_detectors_of_every_topic_module_are_listed_once() -> None:
+    from reviewtui.detect.dockerfile_checks import _MODULES
+
+    names = [name for module in _MODULES for name in module.DETECTORS]
+    assert len(names) == len(set(names)) == len(dockerfile_checks.DETECTORS)
+
+
 def test_copied_credential_file_fails_at_the_first_run_that_reads_it(tmp_path: Path) -> None:
     finding = judge(
         "build_secret_mounts",

@@ -13,6 +13,8 @@ from reviewtui.project.dockerfile import (
     parse_dockerfile,
     parse_image_ref,
     read_dockerfile,
+    split_words,
+    unquote_word,
 )
 from reviewtui.project.dockerignore import DockerIgnore, read_dockerignore
 
@@ -441,3 +443,23 @@ def test_dockerignore_bad_pattern_is_a_problem(tmp_path: Path) -> None:
 
     assert [p.line for p in ignore.problems] == [1]
     assert [p.pattern for p in ignore.patterns] == [".git"]
+
+
+# --- shell words for the detectors -------------------------------------------------------
+
+
+def test_split_words_removes_quotes_and_survives_bad_quoting() -> None:
+    assert split_words("curl -H 'A: b' \"x y\" z") == ["curl", "-H", "A: b", "x y", "z"]
+    assert split_words("echo plain words") == ["echo", "plain", "words"]
+    assert split_words('echo "unclosed and more') == ["echo", "unclosed and more"]
+    assert split_words("copy C:\\app", escape="`") == ["copy", "C:\\app"]
+    assert unquote_word("'a b'") == "a b"
+
+
+def test_memo_is_fresh_per_file_and_ignored_by_equality() -> None:
+    first = parse_dockerfile("FROM a\n", "Dockerfile")
+    second = parse_dockerfile("FROM a\n", "Dockerfile")
+    first.memo["x"] = 1
+
+    assert second.memo == {}
+    assert first == second

@@ -90,6 +90,23 @@ def _dequote(text: str, lexer: _Lexer = _LEXERS["\\"]) -> str:
     return lexer.quoted.sub(unquote, text)
 
 
+def split_words(text: str, escape: str = "\\") -> list[str]:
+    """``text`` split into shell words with quotes and escapes removed.
+
+    Quotes that are never closed run to the end of the text instead of raising, so badly
+    quoted commands still give their words.
+    """
+    if '"' not in text and "'" not in text and escape not in text:
+        return text.split()
+    lexer = _LEXERS.get(escape, _LEXERS["\\"])
+    return [_dequote(word, lexer) for word in lexer.word.findall(text)]
+
+
+def unquote_word(word: str) -> str:
+    """One shell word with its quotes and escapes removed (``"a b"`` gives ``a b``)."""
+    return _dequote(word)
+
+
 @dataclass(frozen=True, slots=True)
 class Directive:
     """A parser directive at the top of the file (``# syntax=``, ``# escape=``, ``# check=``)."""
@@ -330,6 +347,8 @@ class Dockerfile:
     instructions: list[Instruction] = field(default_factory=list)
     global_args: dict[str, str | None] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What detectors derive from the file once and share (parsed RUN scripts and such)."""
 
     @property
     def final_stage(self) -> Stage | None:
@@ -446,10 +465,12 @@ class Dockerfile:
 
     def line_matching(self, instruction: Instruction, pattern: re.Pattern[str]) -> int:
         """The first line of ``instruction`` (heredocs included) matching ``pattern``;
-        its start line when none does."""
+        its start line when none does. Comment lines are passed over: a word in a comment
+        proves nothing."""
         last = max([instruction.end_line, *(doc.end_line for doc in instruction.heredocs)])
         for number in range(instruction.start_line, min(last, len(self.lines)) + 1):
-            if pattern.search(self.lines[number - 1]):
+            text = self.lines[number - 1]
+            if pattern.search(text) and not text.lstrip().startswith("#"):
                 return number
         return instruction.start_line
 
