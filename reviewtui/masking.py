@@ -7,6 +7,7 @@ inert, masked text.
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "****"
@@ -106,8 +107,12 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.replace("\t", "    ").replace("\r", ""))
 
 
+@functools.lru_cache(maxsize=65536)
 def clean_text(text: str, limit: int = MAX_SNIPPET) -> str:
-    """Masked, inert text of at most ``limit`` characters (an ellipsis marks a cut)."""
+    """Masked, inert text of at most ``limit`` characters (an ellipsis marks a cut).
+
+    Detectors cite the same lines and reasons many times over, so results are cached.
+    """
     cleaned = mask_secrets(strip_controls(text))
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"

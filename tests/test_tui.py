@@ -165,6 +165,10 @@ async def test_a_whole_review_is_saved_and_survives_a_restart(project: Path) -> 
         assert "name" in static_text(app, "#dialog-error")
         assert session.review.signoffs == []
         await pilot.press(*"Ada Lovelace", "tab", *"ada@example.com", "tab", *"security")
+        assert "Still open:" in static_text(app, "#signoff-summary")
+        await pilot.click("#submit")
+        assert "choose a decision" in static_text(app, "#dialog-error")
+        assert session.review.signoffs == []
         await pilot.click("#decision-approved_with_conditions")
         await pilot.click("#submit")
         assert len(session.review.signoffs) == 1

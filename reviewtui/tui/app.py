@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
 from textual.app import App
+from textual.notifications import Notify
 from textual.reactive import reactive
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from reviewtui.checklists import ChecklistError
-from reviewtui.review.session import ReviewSession
+from reviewtui.checklists import Catalogue, ChecklistError
+from reviewtui.custom.catalogue import load_project_catalogue
+from reviewtui.project.scanner_reports import ScannerSettings
+from reviewtui.report import write_report
+from reviewtui.review.model import Review
+from reviewtui.review.session import ReviewSession, ScanProgress
+from reviewtui.review.store import ReviewSaveError
 from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.render import display_path
+from reviewtui.tui.saving import project_relative, review_file_label, save_failure_message
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
 from reviewtui.tui.screens.overview import OverviewScreen
@@ -37,21 +43,39 @@ REPORT_FORMATS = (("markdown", "report.md"), ("json", "report.json"))
 """What export writes into the project's .reviewtui folder."""
 
 
+LOADING = "loading the saved review…"
+"""The first step of the worker when the app opens the saved review itself."""
+
+_MAX_TOASTS = 3
+"""Notifications shown at once; an older one gives way to a newer one."""
+
+
 @dataclass(frozen=True)
 class ScanState:
-    """What the background scan is doing: a step and how far it got, or nothing."""
+    """What the background worker is doing: a step and how far it got, or nothing."""
 
     running: bool
     step: str = ""
     done: int = 0
     total: int = 0
 
+    @property
+    def loading(self) -> bool:
+        """True while the saved review is being read, before any scan."""
+        return self.running and self.step == LOADING
+
+    @property
+    def label(self) -> str:
+        """The status line's words for this state."""
+        return LOADING.capitalize() if self.loading else f"Scanning: {self.step}"
+
 
 class ReviewApp(App[None]):
     """One project's review in a terminal.
 
-    The overview paints at once from the saved review; the scan runs in a thread and
-    updates every screen through :attr:`review_changed` when it ends.
+    The overview paints at once; the saved review is read (unless ``session`` is given)
+    and the project scanned in a thread, and every screen hears of it through
+    :attr:`review_changed`. Until then the session is an empty, unsaved stand-in.
     """
 
     CSS_PATH = "app.tcss"
@@ -59,44 +83,128 @@ class ReviewApp(App[None]):
     BINDINGS = bindings_for(Scope.APP)
     COMMANDS = App.COMMANDS | {ReviewCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    NOTIFICATION_TIMEOUT = 4
 
     walk_filter: reactive[WalkFilter] = reactive(WalkFilter.ALL)
     """Which items the walk stops at; kept across walks."""
 
     def __init__(
-        self, root: Path, session: ReviewSession | None = None, scan: bool = True
+        self,
+        root: Path,
+        session: ReviewSession | None = None,
+        scan: bool = True,
+        *,
+        catalogue: Catalogue | None = None,
+        scanner_reports: Sequence[Path] = (),
+        scanner_settings: ScannerSettings | None = None,
     ) -> None:
         super().__init__()
-        self.session = session or ReviewSession.open(root)
+        self.root = root.resolve()
+        self._catalogue = session.catalogue if session else catalogue
+        self._scanner_inputs = (list(scanner_reports), scanner_settings)
+        self._load_on_start = session is None
+        self.session = session or _stand_in(self.root, catalogue)
         self.scan_on_start = scan
         self.scan_state = ScanState(running=False)
+        self.unsaved = False
+        """True after a save failed, until one works again."""
+        self._announce_scan = False
+        self._quit_unsaved = False
         self.review_changed: Signal[None] = Signal(self, "review-changed")
         self.scan_progress: Signal[ScanState] = Signal(self, "scan-progress")
 
     def on_mount(self) -> None:
-        """Paint the overview now and start the scan behind it."""
+        """Paint the overview now; read the saved review and scan behind it."""
         self.theme = "tokyo-night"
-        self.sub_title = display_path(self.session.root)
+        self._show_saved_state()
         self.push_screen(OverviewScreen())
+        if not self._load_on_start:
+            self._tell_notice()
+        if self._load_on_start or self.scan_on_start:
+            self._start_worker(load=self._load_on_start, scan=self.scan_on_start)
+
+    def _tell_notice(self) -> None:
         if self.session.notice:
-            self.notify(self.session.notice, title="Review file", severity="warning", timeout=10)
-        if self.scan_on_start:
-            self.start_scan()
+            self.notify(self.session.notice, severity="warning", timeout=10, markup=False)
+
+    # Notifications
+
+    def on_notify(self, event: Notify) -> None:
+        """Keep the toasts few: the same message replaces itself, the oldest gives way.
+
+        Textual adds the notification after this handler, so only older ones go here.
+        """
+        new = event.notification
+        shown = list(self._notifications)
+        for old in shown:
+            if (old.message, old.title, old.severity) == (new.message, new.title, new.severity):
+                self._unnotify(old, refresh=False)
+        shown = list(self._notifications)
+        for old in shown[: max(0, len(shown) - _MAX_TOASTS + 1)]:
+            self._unnotify(old, refresh=False)
+
+    def _forget_notice(self, message: str) -> None:
+        """Take a toast away before its time: its news is out of date."""
+        for old in list(self._notifications):
+            if old.message == message:
+                self._unnotify(old, refresh=False)
 
     # The review
 
     def changed(self) -> None:
-        """Tell every screen that the review changed (it is saved already)."""
+        """Tell every screen that the review changed (and was saved, or said why not)."""
         self.review_changed.publish(None)
 
     def ready_to_change(self) -> bool:
-        """False, with a notice, while a scan is running: answers wait for fresh findings."""
-        if self.scan_state.running:
-            self.notify(
-                "Wait for the scan to finish before answering.", severity="warning", timeout=3
-            )
-            return False
-        return True
+        """False, with a notice, while the worker runs: answers wait for fresh findings."""
+        if not self.scan_state.running:
+            return True
+        if self.scan_state.loading:
+            self.notify("Wait for the saved review to load.", severity="warning", timeout=3)
+        else:
+            self.notify("Wait for the scan to finish.", severity="warning", timeout=3)
+        return False
+
+    @contextmanager
+    def saving(self) -> Iterator[None]:
+        """Run a change of the session that saves the review; a failed save is told.
+
+        The session keeps the change in memory when the file cannot be written, so the
+        reviewer loses nothing and the next change (or ctrl+s) tries again. Any other
+        error (an answer the session refuses, say) goes to the caller.
+        """
+        try:
+            yield
+        except OSError as error:
+            self.save_failed(error)
+        else:
+            self._saved()
+
+    def save_failed(self, error: OSError) -> None:
+        """Say that the review is not saved, why, and that the answers are kept."""
+        log.warning("cannot save the review: %s", error)
+        self.unsaved = True
+        self._show_saved_state()
+        self.notify(
+            save_failure_message(self.session, error),
+            title="Not saved",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
+
+    def _saved(self) -> None:
+        if not self.unsaved:
+            return
+        self.unsaved = False
+        self._quit_unsaved = False
+        self._show_saved_state()
+        self.notify(f"Saved {review_file_label(self.session)}", markup=False)
+
+    def _show_saved_state(self) -> None:
+        """The header says when the review on disk is behind the one on screen."""
+        where = display_path(self.root)
+        self.sub_title = f"{where} · NOT SAVED" if self.unsaved else where
 
     def open_item(self, item_id: str) -> None:
         """Walk the checklist of ``item_id``, starting at that item."""
@@ -116,23 +224,50 @@ class ReviewApp(App[None]):
         screen = ItemScreen(checklist, [item.id for item in items])
         states = {item.id: self.session.state(item.id) for item in items}
         if not screen.walk.first_match(states, self.walk_filter):
-            self.notify(
-                f"No {self.walk_filter.value} items here: showing the first item.", timeout=3
-            )
+            self.notify(f"No {self.walk_filter.value} items here: showing the first.")
         self.push_screen(screen)
 
-    # Scanning
+    # Loading and scanning
 
     def start_scan(self) -> None:
         """Scan in a thread worker; the overview shows its progress."""
         if self.scan_state.running:
             self.notify("A scan is already running.", timeout=2)
             return
-        self._set_scan_state(ScanState(running=True, step="finding files"))
-        self._scan()
+        self._start_worker(load=False, scan=True)
+
+    def _start_worker(self, load: bool, scan: bool) -> None:
+        first = LOADING if load else "finding files"
+        self._set_scan_state(ScanState(running=True, step=first))
+        self._load_and_scan(load, scan)
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
-    def _scan(self) -> None:
+    def _load_and_scan(self, load: bool, scan: bool) -> int | None:
+        """Read the saved review when asked, then scan; how many items' findings changed.
+
+        Returns None when there was no scan. Runs in a thread: a big review file takes
+        seconds to read, and the first frame must not wait for it.
+        """
+        if load:
+            reports, settings = self._scanner_inputs
+            session = ReviewSession.open(
+                self.root, self._catalogue, scanner_reports=reports, scanner_settings=settings
+            )
+            self.call_from_thread(self._adopt, session)
+        if not scan:
+            return None
+        self.call_from_thread(self._set_scan_state, ScanState(True, "finding files"))
+        before = self.session.review.findings
+        try:
+            self.session.scan(self._progress_reporter())
+        except ReviewSaveError as error:
+            self.call_from_thread(self.save_failed, error)
+        after = self.session.review.findings
+        return sum(
+            1 for item in self.session.catalogue.items if before.get(item.id) != after.get(item.id)
+        )
+
+    def _progress_reporter(self) -> ScanProgress:
         last = 0.0
 
         def progress(step: str, done: int, total: int) -> None:
@@ -143,25 +278,33 @@ class ReviewApp(App[None]):
             last = now
             self.call_from_thread(self._set_scan_state, ScanState(True, step, done, total))
 
-        self.session.scan(progress)
+        return progress
+
+    def _adopt(self, session: ReviewSession) -> None:
+        """Take the session read by the worker in place of the stand-in."""
+        self.session = session
+        self._tell_notice()
+        self.changed()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """When the scan ends, say so everywhere; a failed scan is reported, not raised."""
+        """When the worker ends, say so everywhere; a failure is reported, not raised."""
         if event.worker.group != "scan" or event.state not in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
             WorkerState.CANCELLED,
         ):
             return
+        was_loading = self.scan_state.loading
         self._set_scan_state(ScanState(running=False))
+        announce, self._announce_scan = self._announce_scan, False
+        if announce:
+            self._forget_notice(_SCANNING)
         if event.state is WorkerState.ERROR:
-            log.error("scan failed: %s", event.worker.error)
-            self.notify(
-                f"The scan failed: {event.worker.error}",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
+            what = "Cannot open the saved review" if was_loading else "The scan failed"
+            log.error("%s: %s", what, event.worker.error)
+            self.notify(f"{what}: {event.worker.error}", severity="error", timeout=10, markup=False)
+        elif announce and isinstance(event.worker.result, int):
+            self.notify(_scan_done(event.worker.result))
         self.changed()
 
     def _set_scan_state(self, state: ScanState) -> None:
@@ -184,27 +327,81 @@ class ReviewApp(App[None]):
         self.push_screen(SignOffScreen(self.session), lambda _: self.changed())
 
     def action_rescan(self) -> None:
-        """Read the project again."""
+        """Read the project again, saying so at the start and at the end."""
+        if self.scan_state.running:
+            self.notify("A scan is already running.", timeout=2)
+            return
+        self._announce_scan = True
+        self.notify(_SCANNING, timeout=30)
         self.start_scan()
+
+    def action_save_review(self) -> None:
+        """Save the review now: the way to retry after a save failed."""
+        if not self.ready_to_change():
+            return
+        if not self.session.autosave:
+            self.notify("This review is read-only: nothing is saved.", severity="warning")
+            return
+        with self.saving():
+            self.session.save()
+            if not self.unsaved:
+                self.notify(f"Saved {review_file_label(self.session)}", markup=False)
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved answers, try once more and ask for a second q."""
+        if self.unsaved and not self._quit_unsaved:
+            with self.saving():
+                self.session.save()
+            if self.unsaved:
+                self._quit_unsaved = True
+                self.notify(
+                    "The review is not saved: press q again to quit and lose the answers "
+                    "not saved, or fix it and press ctrl+s.",
+                    severity="warning",
+                    timeout=10,
+                )
+                return
+        self.exit()
 
     def action_export(self) -> None:
         """Write the Markdown and JSON reports into the project's .reviewtui folder."""
-        try:
-            report = importlib.import_module("reviewtui.report")
-        except ImportError as error:
-            self.notify(f"Reports are not available: {error}", severity="error", markup=False)
-            return
         folder = self.session.root / ".reviewtui"
         try:
             written = [
-                report.write_report(self.session, fmt, folder / name)
-                for fmt, name in REPORT_FORMATS
+                write_report(self.session, fmt, folder / name) for fmt, name in REPORT_FORMATS
             ]
         except OSError as error:
-            self.notify(f"Could not write the report: {error}", severity="error", markup=False)
+            reason = error.strerror or str(error)
+            self.notify(f"Cannot write the reports: {reason}", severity="error", markup=False)
             return
-        shown = ", ".join(display_path(Path(path)) for path in written)
-        self.notify(f"Wrote {shown}", title="Export", markup=False)
+        self.notify(_wrote(self.session.root, written), markup=False)
+
+
+_SCANNING = "Scanning…"
+
+
+def _scan_done(changed: int) -> str:
+    """The notice at the end of a rescan."""
+    if not changed:
+        return "Scan done: nothing changed."
+    return f"Scan done: {changed} item{'s' if changed != 1 else ''} changed."
+
+
+def _wrote(root: Path, written: list[Path]) -> str:
+    """``Wrote .reviewtui/report.md and report.json``: the folder once, relative."""
+    shown = [project_relative(root, path) for path in written]
+    folder = shown[0].rpartition("/")[0]
+    rest = [
+        path.removeprefix(folder + "/") if folder and path.startswith(folder + "/") else path
+        for path in shown[1:]
+    ]
+    return "Wrote " + " and ".join([shown[0], *rest])
+
+
+def _stand_in(root: Path, catalogue: Catalogue | None) -> ReviewSession:
+    """An empty session that saves nothing, shown until the worker has read the real one."""
+    catalogue = catalogue or load_project_catalogue(root)
+    return ReviewSession(root, catalogue, Review(project=root.name), path=None, autosave=False)
 
 
 class _AppLogHandler(logging.Handler):
@@ -231,20 +428,37 @@ def _logging_into(app: App[None]) -> Iterator[None]:
         root.handlers = saved
 
 
-def run_app(root: Path) -> int:
-    """Run the app on the project at ``root``; the exit code for the command line."""
+def run_app(
+    root: Path,
+    catalogue: Catalogue | None = None,
+    scanner_reports: Sequence[Path] = (),
+    scanner_settings: ScannerSettings | None = None,
+) -> int:
+    """Run the app on the project at ``root`` (with ``catalogue``, or the shipped and the
+    project's own checklists, and the scanner reports and settings of the command line);
+    the exit code for the command line: 0, 2 for a bad folder or checklist, and 1 when
+    the app crashed.
+
+    Only the checklists are read here, so a broken one is told before the screen is
+    taken; the saved review is read behind the first frame.
+    """
     if not root.is_dir():
         sys.stderr.write(f"reviewtui: {root}: not a folder\n")
         return 2
     try:
-        session = ReviewSession.open(root)
+        catalogue = catalogue or load_project_catalogue(root.resolve())
     except ChecklistError as error:
         sys.stderr.write(f"reviewtui: {error}\n")
         return 2
-    app = ReviewApp(root, session)
+    app = ReviewApp(
+        root,
+        catalogue=catalogue,
+        scanner_reports=scanner_reports,
+        scanner_settings=scanner_settings,
+    )
     with _logging_into(app):
         app.run()
-    return 0
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

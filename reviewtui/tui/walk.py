@@ -73,3 +73,20 @@ class Walk:
     def count(self, states: dict[str, ItemState], walk_filter: WalkFilter) -> int:
         """How many items the filter shows."""
         return sum(1 for item_id in self.item_ids if walk_filter.matches(states[item_id]))
+
+    def position(
+        self, states: dict[str, ItemState], walk_filter: WalkFilter
+    ) -> tuple[int | None, int]:
+        """Where the current item stands among those the filter shows: ``(3, 13)``.
+
+        The first number is None when the current item is not one of them (it was just
+        answered, say, and the filter is on unanswered items).
+        """
+        place: int | None = None
+        shown = 0
+        for index, item_id in enumerate(self.item_ids):
+            if walk_filter.matches(states[item_id]):
+                shown += 1
+                if index == self.index:
+                    place = shown
+        return place, shown

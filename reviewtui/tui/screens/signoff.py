@@ -45,11 +45,8 @@ class SignOffScreen(DialogScreen[SignOff]):
                 with RadioSet(id="decision") as decisions:
                     decisions.border_title = "Decision"
                     for decision in Decision:
-                        yield RadioButton(
-                            decision.label,
-                            value=decision is Decision.APPROVED,
-                            id=f"decision-{decision.value}",
-                        )
+                        # No decision is chosen in advance: signing is a deliberate act.
+                        yield RadioButton(decision.label, id=f"decision-{decision.value}")
                 yield Static(id="dialog-error", classes="dialog-error")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Sign off", id="submit", variant="primary")
@@ -60,16 +57,32 @@ class SignOffScreen(DialogScreen[SignOff]):
                     yield Button("Done", id="done", variant="primary")
 
     def _summary(self) -> Content:
-        """What is being signed: how many items, how many answered, how many fail."""
+        """What is being signed: how many items, how many answered, how many fail.
+
+        Open items are pointed out, so nobody approves a review by accident that still
+        has failing or unanswered items.
+        """
         states = self.session.states()
         answered = sum(1 for state in states if state.answered)
         counts = Counter(state.verdict for state in states)
         by_verdict = ", ".join(
             f"{counts[verdict]} {verdict.label}" for verdict in Verdict if counts[verdict]
         )
-        return Content.styled(
+        summary = Content.styled(
             f"{len(states)} items, {answered} answered by a reviewer: {by_verdict}.",
             "$text-muted",
+        )
+        open_items = [
+            f"{counts[Verdict.FAIL]} failing" if counts[Verdict.FAIL] else "",
+            f"{len(states) - answered} not answered" if answered < len(states) else "",
+        ]
+        warning = " and ".join(part for part in open_items if part)
+        if not warning:
+            return summary
+        return Content.assemble(
+            summary,
+            "\n",
+            (f"Still open: {warning}. The sign-off records them as they are.", "$warning"),
         )
 
     def on_mount(self) -> None:
@@ -121,10 +134,10 @@ class SignOffScreen(DialogScreen[SignOff]):
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
 
-    def _decision(self) -> Decision:
+    def _decision(self) -> Decision | None:
         pressed = self.query_one("#decision", RadioSet).pressed_button
         if pressed is None or pressed.id is None:
-            return Decision.APPROVED
+            return None
         return Decision(pressed.id.removeprefix("decision-"))
 
     def _show_result(self, signoff: SignOff) -> None:

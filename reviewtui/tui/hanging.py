@@ -1,0 +1,79 @@
+"""Text whose wrapped lines keep their indent: evidence and reasons under a target.
+
+Textual wraps a long line back to the left edge, which makes the continuation of a
+snippet look like a new target. :class:`HangingText` wraps each line itself, at the
+width it is drawn, and starts every continuation under its own line, a little deeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line: drawn ``indent`` cells in, continuations ``hang`` cells deeper."""
+
+    content: Content
+    indent: int = 0
+    hang: int = 2
+
+
+class HangingText(Visual):
+    """Lines that wrap with a hanging indent; ``str()`` gives the unwrapped text."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.lines = tuple(lines)
+        self._cache: tuple[int, Content] | None = None
+
+    def __str__(self) -> str:
+        return "\n".join(" " * line.indent + line.content.plain for line in self.lines)
+
+    def wrapped(self, width: int) -> Content:
+        """Every line wrapped to ``width`` cells with its indents, as one Content."""
+        if self._cache is not None and self._cache[0] == width:
+            return self._cache[1]
+        pieces = [piece for line in self.lines for piece in _wrap_line(line, width)]
+        content = Content("\n").join(pieces)
+        self._cache = (width, content)
+        return content
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        """The wrapped lines, drawn as a Content of the same width draws them."""
+        return self.wrapped(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        """The longest line with its indent: nothing needs to wrap at this width."""
+        return max((line.indent + line.content.cell_length for line in self.lines), default=0)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        """The deepest continuation plus a few cells: narrower, every word folds."""
+        return max((line.indent + line.hang + 4 for line in self.lines), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        """How many rows the lines take wrapped at ``width``."""
+        return len(self.wrapped(width).plain.split("\n")) if self.lines else 0
+
+
+def _wrap_line(line: Line, width: int) -> list[Content]:
+    """One line wrapped: the first row at ``indent``, the rest at ``indent + hang``."""
+    first_width = max(1, width - line.indent)
+    rows = line.content.wrap(first_width) or [Content()]
+    first = rows[0]
+    out = [first.pad_left(line.indent)]
+    rest = line.content[len(first.plain) :]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+    if not rest.plain:
+        return out
+    deeper = line.indent + line.hang
+    out.extend(row.pad_left(deeper) for row in rest.wrap(max(1, width - deeper)))
+    return out
