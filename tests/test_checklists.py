@@ -116,6 +116,11 @@ EXPECTED_ITEMS = {
         ("operations.patching", None, "high"),
         ("operations.socket-access", None, "high"),
         ("operations.incident-response", None, "medium"),
+        ("operations.exec-audited", None, "medium"),
+        ("operations.log-retention", None, "medium"),
+        ("operations.sprawl-cleanup", None, "low"),
+        ("operations.secrets-rotation", None, "medium"),
+        ("operations.exceptions-documented", None, "low"),
     ],
 }
 EXPECTED_CIS = {

@@ -8,6 +8,7 @@ from textwrap import dedent
 
 import pytest
 
+from reviewtui.checklists import load_catalogue
 from reviewtui.detect.ci_checks import (
     DETECTORS,
     ci_dockerfile_lint,
@@ -16,6 +17,7 @@ from reviewtui.detect.ci_checks import (
     ci_sbom_provenance,
     ci_scan_gate,
 )
+from reviewtui.detect.engine import detect
 from reviewtui.model import Finding, Status, TargetKind
 from reviewtui.project import read_project
 from reviewtui.project.ci import CIKind, ci_kind, read_ci_file
@@ -1215,3 +1217,14 @@ def test_odd_but_valid_yaml_shapes_do_not_raise(tmp_path: Path, text: str) -> No
             allowed |= set() if name in BUILD_DETECTORS else {Status.PASS}
             assert result.status in allowed, name
     assert facts.problems == []
+
+
+def test_the_engine_sorts_ci_files_by_name_with_numbers_by_value(tmp_path: Path) -> None:
+    names = [f".github/workflows/build{number}.yml" for number in (1, 2, 10)]
+    facts = project(tmp_path, {name: BUILD_STEPS for name in names})
+    catalogue = load_catalogue()
+    item = next(item for item in catalogue.items if item.detector == "ci_image_scanning")
+
+    results = detect(catalogue, facts)
+
+    assert [f.target.path for f in results[item.id]] == names

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from reviewtui.checklists import load_catalogue
 from reviewtui.detect import compose_checks
+from reviewtui.detect.engine import detect
 from reviewtui.model import Finding, Status
 from reviewtui.project import read_project
 from reviewtui.project.facts import ProjectFacts
@@ -721,3 +723,58 @@ def test_every_finding_carries_evidence_in_the_project(tmp_path: Path) -> None:
             for evidence in finding.evidence:
                 assert (tmp_path / evidence.path).is_file(), (name, evidence)
                 assert evidence.line is not None and evidence.line >= 1
+
+
+# --- order of services -------------------------------------------------------------------
+
+
+def test_the_engine_keeps_services_in_compose_file_order(tmp_path: Path) -> None:
+    names = ["web", "db", *(f"s{number}" for number in (0, 1, 2, 10, 11, 100))]
+    body = "".join(f"  {name}:\n    image: app:1.0\n    privileged: true\n" for name in names)
+    facts = project(tmp_path, "services:\n" + body)
+    catalogue = load_catalogue()
+    item = next(item for item in catalogue.items if item.detector == "privileged")
+
+    results = detect(catalogue, facts)
+
+    assert [f.target.name for f in results[item.id]] == names
+
+
+# --- values in reasons -------------------------------------------------------------------
+
+
+def test_reasons_spell_values_as_the_compose_file_does(tmp_path: Path) -> None:
+    facts = project(
+        tmp_path,
+        """\
+services:
+  app:
+    image: app:1.0
+    mem_limit: true
+    cpus: false
+    pids_limit: null
+    oom_score_adj: -900
+    cgroup_parent: true
+    sysctls:
+      net.ipv4.ip_forward: true
+    ulimits:
+      nofile: {soft: true, hard: null}
+    deploy:
+      restart_policy:
+        condition: on-failure
+        max_attempts: true
+""",
+    )
+
+    reasons = {
+        name: f.reason
+        for name, detector in compose_checks.DETECTORS.items()
+        for f in detector(facts)
+    }
+
+    assert reasons["memory_limit"] == "cannot read mem_limit true as a limit"
+    assert reasons["restart_policy"] == "cannot read on-failure retries true"
+    assert "sysctl net.ipv4.ip_forward=true" in reasons["kernel_settings"]
+    assert "cgroup_parent true" in reasons["kernel_settings"]
+    python_words = ("True", "False", "None", "{'", "['")
+    assert not {n: r for n, r in reasons.items() if any(w in r for w in python_words)}

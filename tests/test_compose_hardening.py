@@ -125,6 +125,45 @@ def test_host_devices(tmp_path: Path, body: str, status: Status, evidence: list[
     assert (finding.status, lines(finding)) == (status, evidence), finding.reason
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "devices:\n  - /dev/mem:/dev/mem",
+        "devices:\n  - /dev/kmem",
+        "devices:\n  - /dev/port:/dev/port:rw",
+        "devices:\n  - /dev/sda",
+        "devices:\n  - /dev/sda1:/dev/xvda1",
+        "devices:\n  - /dev/sdb:/dev/sdb:rwm",
+        'devices: ["/dev/mem:/dev/mem"]',
+        "devices:\n  - source: /dev/mem\n    target: /dev/mem",
+        "devices:\n  - source: /dev/kmem\n    target: /dev/kmem\n    permissions: rwm",
+        "devices:\n  - source: /dev/port\n    target: /dev/port\n    permissions: r",
+        "devices:\n  - source: /dev/sdc2\n    target: /dev/sdc2",
+        # compose refuses a lone string, but the device it names must not be missed
+        "devices: /dev/mem:/dev/mem",
+    ],
+)
+def test_host_devices_flags_memory_ports_and_disks(tmp_path: Path, body: str) -> None:
+    finding = one("host_devices", tmp_path, body)
+
+    assert finding.status is Status.FAIL, finding.reason
+    assert finding.reason.startswith("opens host devices that hand over the host: /dev/")
+    assert finding.evidence[0].line in (4, 5)
+
+
+def test_host_devices_long_syntax_from_an_unset_variable_is_unknown(tmp_path: Path) -> None:
+    body = "devices:\n  - source: ${NOWHERE}\n    target: /dev/ttyUSB0"
+
+    finding = one("host_devices", tmp_path, body)
+
+    assert finding.status is Status.UNKNOWN
+    assert finding.reason == (
+        "maps host devices: /dev/ttyUSB0 (host device from an unset variable); "
+        "confirm the service needs them"
+    )
+    assert lines(finding) == [5]
+
+
 def test_host_devices_reasons(tmp_path: Path) -> None:
     failing = one("host_devices", tmp_path, "devices:\n  - /dev/sda\n  - /dev/kmsg")
     assert failing.reason == "opens host devices that hand over the host: /dev/sda, /dev/kmsg"

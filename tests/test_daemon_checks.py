@@ -56,6 +56,44 @@ def test_daemon_icc(tmp_path: Path, text: str, status: Status, line: int) -> Non
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            '{"icc": true}',
+            "icc is true: every container on the default bridge can reach every other",
+        ),
+        (
+            '{"icc": "false"}',
+            'icc is "false": every container on the default bridge can reach every other',
+        ),
+        (
+            '{"icc": null}',
+            "icc is null: every container on the default bridge can reach every other",
+        ),
+        ("{}", "icc is not set: every container on the default bridge can reach every other"),
+    ],
+)
+def test_daemon_icc_reason_spells_the_value_as_json_does(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    assert daemon_finding("daemon_icc", tmp_path, text).reason == reason
+
+
+def test_daemon_reasons_never_show_python_values(tmp_path: Path) -> None:
+    text = (
+        '{"log-level": false, "cgroup-parent": true, '
+        '"log-opts": {"max-size": 10, "max-file": true}}'
+    )
+    facts = project(tmp_path, {"daemon.json": text})
+
+    reasons = [f.reason for detector in daemon_checks.DETECTORS.values() for f in detector(facts)]
+
+    assert any("log-level false" in reason for reason in reasons), reasons
+    assert any("max-size 10, true files kept" in reason for reason in reasons), reasons
+    assert not [r for r in reasons if "True" in r or "False" in r or "None" in r]
+
+
+@pytest.mark.parametrize(
     ("text", "status"),
     [
         ('{"userns-remap": "default"}', Status.PASS),

@@ -247,7 +247,8 @@ def test_copy_naming_a_secret_file_fails(tmp_path: Path) -> None:
 
     assert finding.status is Status.FAIL
     assert "SSH private key" in finding.reason
-    assert [(e.path, e.line) for e in finding.evidence] == [("Dockerfile", 3), ("id_rsa", None)]
+    # The key file is named in the reason; its own lines are never shown as evidence.
+    assert [(e.path, e.line) for e in finding.evidence] == [("Dockerfile", 3)]
 
 
 def test_copy_of_the_whole_context_names_the_file_it_leaks(tmp_path: Path) -> None:
@@ -259,8 +260,22 @@ def test_copy_of_the_whole_context_names_the_file_it_leaks(tmp_path: Path) -> No
     )
 
     assert finding.status is Status.FAIL
-    assert "config/.env" in finding.reason and ".dockerignore does not exclude" in finding.reason
-    assert lines(finding) == [2, None]
+    assert finding.reason == (
+        "COPY . sends config/.env (an environment file) into the image; "
+        ".dockerignore does not exclude it"
+    )
+    assert lines(finding) == [2]
+
+
+def test_copy_of_the_whole_context_without_dockerignore_reads_plainly(tmp_path: Path) -> None:
+    finding = judge(
+        "secret_files_in_image",
+        tmp_path,
+        "FROM python:3.12.4-slim\nCOPY . /app\n",
+        **{"config/.env": "A=1\n"},
+    )
+
+    assert finding.reason.endswith("into the image; no .dockerignore excludes it")
 
 
 def test_copy_of_the_context_passes_when_dockerignore_excludes_the_secret(tmp_path: Path) -> None:
@@ -314,6 +329,23 @@ def test_heredoc_writing_an_env_file_fails(tmp_path: Path) -> None:
 
     assert finding.status is Status.FAIL
     assert lines(finding) == [2]
+
+
+def test_every_secret_copied_in_is_cited(tmp_path: Path) -> None:
+    finding = judge(
+        "secret_files_in_image",
+        tmp_path,
+        "FROM python:3.12.4-slim\nWORKDIR /app\nCOPY id_rsa /root/.ssh/id_rsa\n"
+        "COPY .env /app/.env\nCOPY app.py /app/\n",
+        **{"id_rsa": "x\n", ".env": "A=1\n", "app.py": "print()\n"},
+    )
+
+    assert finding.status is Status.FAIL
+    assert finding.reason == "COPY id_rsa puts an SSH private key into the image (and 1 more)"
+    assert [(e.line, e.snippet) for e in finding.evidence] == [
+        (3, "COPY id_rsa /root/.ssh/id_rsa"),
+        (4, "COPY .env /app/.env"),
+    ]
 
 
 # --- multi_stage -------------------------------------------------------------------------
@@ -381,6 +413,49 @@ def test_npm_install_and_sudo_packages_are_not_build_tools(tmp_path: Path) -> No
     )
 
     assert finding.status is Status.PASS
+
+
+def test_final_stage_built_on_the_stage_that_installs_tools_fails(tmp_path: Path) -> None:
+    finding = judge(
+        "multi_stage",
+        tmp_path,
+        "FROM python:3.12.4 AS builder\nRUN apt-get update && apt-get install -y gcc\n"
+        "FROM builder AS dev-envs\nRUN echo ready\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert finding.reason == (
+        "the final stage builds on stage builder, which installs gcc; its tools ship in the image"
+    )
+    assert lines(finding) == [2]
+
+
+def test_a_chain_of_stages_leaves_nothing_behind(tmp_path: Path) -> None:
+    # Two stages, but the final one is built on the other: nothing is left out of it.
+    finding = judge(
+        "multi_stage",
+        tmp_path,
+        "FROM python:3.10.14-alpine AS builder\nCOPY . .\n"
+        "FROM builder AS dev-envs\nRUN apk add --no-cache git\n",
+    )
+
+    assert finding.status is Status.PASS
+    assert finding.reason == (
+        "the final stage builds on stage builder, so every stage ships; none installs build tools"
+    )
+    assert lines(finding) == [1, 3]
+
+
+def test_stages_left_behind_still_count_as_separated(tmp_path: Path) -> None:
+    finding = judge(
+        "multi_stage",
+        tmp_path,
+        "FROM golang:1.22.3 AS build\nRUN go build -o /app .\n"
+        "FROM alpine:3.20.1 AS base\nFROM base\nCOPY --from=build /app /app\n",
+    )
+
+    assert finding.status is Status.PASS
+    assert finding.reason == "3 stages; the final stage installs no build tools"
 
 
 # --- final_user --------------------------------------------------------------------------
@@ -483,6 +558,23 @@ def test_dockerfile_without_from_is_left_to_a_person(tmp_path: Path) -> None:
     assert finding.status is Status.UNKNOWN
 
 
+def test_bare_user_is_not_read_as_an_empty_name(tmp_path: Path) -> None:
+    finding = judge("final_user", tmp_path, "FROM alpine:3.20.1\nUSER 1000\nUSER\n")
+
+    assert finding.status is Status.UNKNOWN
+    assert finding.reason == "the last USER (line 3) names no user, so Docker refuses the file"
+    assert lines(finding) == [3]
+
+
+def test_user_from_an_empty_default_is_not_read_as_root(tmp_path: Path) -> None:
+    finding = judge(
+        "final_user", tmp_path, 'FROM alpine:3.20.1\nARG APP_USER=""\nUSER $APP_USER\n'
+    )
+
+    assert finding.status is Status.UNKNOWN
+    assert finding.reason == "the last USER (line 3) expands to an empty name"
+
+
 # --- secrets_in_arg_env ------------------------------------------------------------------
 
 
@@ -536,6 +628,58 @@ def test_env_of_a_stage_that_does_not_ship_is_ignored_but_its_args_are_not(tmp_p
 
     assert env_only.status is Status.PASS
     assert arg.status is Status.FAIL
+
+
+def test_each_variable_of_a_continued_env_is_cited_at_its_own_line(tmp_path: Path) -> None:
+    finding = judge(
+        "secrets_in_arg_env",
+        tmp_path,
+        "FROM python:3.12.4-slim\nWORKDIR /app\n"
+        "ENV DB_PASSWORD=x \\\n    AWS_SECRET_ACCESS_KEY=y\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert finding.reason.startswith("ENV sets DB_PASSWORD, a secret-looking name")
+    assert finding.reason.endswith("(and 1 more)")
+    assert [(e.line, e.snippet) for e in finding.evidence] == [
+        (3, "ENV DB_PASSWORD=**** \\"),
+        (4, "AWS_SECRET_ACCESS_KEY=****"),
+    ]
+
+
+def test_a_url_with_a_password_is_a_secret_whatever_the_name(tmp_path: Path) -> None:
+    finding = judge(
+        "secrets_in_arg_env",
+        tmp_path,
+        "FROM python:3.12.4-slim\nENV DATABASE_URL=postgres://admin:pw@db/app\n"
+        "ARG INDEX=https://pypi.org/simple\nENV OTHER_URL=postgres://admin:${DB_PASS}@db/app\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert finding.reason == (
+        "ENV sets DATABASE_URL to a URL with a password, which stays in the image or its history"
+    )
+    assert [(e.line, e.snippet) for e in finding.evidence] == [
+        (2, "ENV DATABASE_URL=postgres://admin:****@db/app")
+    ]
+
+
+def test_a_token_in_a_value_is_a_secret_whatever_the_name(tmp_path: Path) -> None:
+    finding = judge(
+        "secrets_in_arg_env",
+        tmp_path,
+        "FROM alpine:3.20.1\nARG AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert "a value that looks like a token" in finding.reason
+    assert "AKIA" not in finding.evidence[0].snippet
+
+
+def test_variables_without_a_name_build_no_reason(tmp_path: Path) -> None:
+    finding = judge("secrets_in_arg_env", tmp_path, "FROM alpine:3.20.1\nENV =\nARG =\n")
+
+    assert finding.status is Status.PASS
 
 
 # --- build_secret_mounts -----------------------------------------------------------------
@@ -639,6 +783,19 @@ def test_no_credentials_needed_is_not_applicable(tmp_path: Path) -> None:
     assert finding.status is Status.NOT_APPLICABLE
 
 
+def test_build_credentials_are_cited_at_the_line_that_uses_them(tmp_path: Path) -> None:
+    finding = judge(
+        "build_secret_mounts",
+        tmp_path,
+        "FROM node:20.14.0-slim\nARG NPM_TOKEN\nRUN npm config set color false && \\\n"
+        "    echo //registry.npmjs.org/:_authToken=$NPM_TOKEN > .npmrc && \\\n    npm ci\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert finding.reason.startswith("RUN uses the build argument NPM_TOKEN")
+    assert lines(finding) == [4]
+
+
 # --- dockerignore ------------------------------------------------------------------------
 
 
@@ -661,10 +818,13 @@ def test_dockerignore_missing_concerns_are_named(tmp_path: Path) -> None:
     )
 
     assert finding.status is Status.FAIL
-    assert finding.reason == ".dockerignore does not exclude .env files, private keys"
-    assert [(e.path, e.line) for e in finding.evidence] == [
-        (".dockerignore", 1),
-        ("Dockerfile", 2),
+    assert finding.reason == (
+        ".dockerignore does not exclude .env files or private keys: `*.key` matches only "
+        "at the top of the context; add `.env*`, `id_rsa*`, `**/*.key` and `**/*.pem`"
+    )
+    assert [(e.path, e.line, e.snippet) for e in finding.evidence] == [
+        (".dockerignore", 2, "*.key"),
+        ("Dockerfile", 2, "COPY . /app"),
     ]
 
 

@@ -350,6 +350,32 @@ def test_bad_bytes_are_reported_and_the_rest_is_read(tmp_path: Path) -> None:
     assert dockerfile.problems[0].line == 2
 
 
+def test_instructions_docker_refuses_are_problems_with_their_lines() -> None:
+    dockerfile = parse(
+        "FROM alpine:3.20.1\nWORKDIR /app\nUSER\nENV =\nFROMM x\nARG =\nENV FOO\n"
+        "COPY app.py\nONBUILD\nCOPY <<EOF /etc/motd\nhi\nEOF\nENV A=1 B=2\nRUN\n"
+    )
+
+    assert [
+        (p.line, p.reason) for p in sorted(dockerfile.problems, key=lambda p: p.line or 0)
+    ] == [
+        (3, "USER without arguments; Docker refuses it"),
+        (4, "ENV sets a variable without a name; Docker refuses it"),
+        (5, "unknown instruction 'FROMM'; Docker refuses it"),
+        (6, "ARG sets a variable without a name; Docker refuses it"),
+        (7, "ENV FOO gives no value; Docker refuses it"),
+        (8, "COPY needs a source and a destination; Docker refuses it"),
+        (9, "ONBUILD without arguments; Docker refuses it"),
+    ]
+
+
+def test_quotes_are_no_part_of_an_image_reference() -> None:
+    assert parse_image_ref('""') is None
+    assert parse_image_ref("'alpine'") is None
+    ref = parse_image_ref("alpine:3.20.1@sha256:" + "a" * 64)
+    assert ref is not None and ref.short == "alpine:3.20.1"
+
+
 # --- image references --------------------------------------------------------------------
 
 

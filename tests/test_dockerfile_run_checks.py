@@ -71,6 +71,19 @@ def test_tls_and_signature_checks_turned_off_fail(tmp_path: Path, body: str, rea
     assert lines(finding) == [2]
 
 
+def test_tls_variable_in_a_continued_env_is_cited_at_its_own_line(tmp_path: Path) -> None:
+    finding = judge(
+        "tls_verification",
+        tmp_path,
+        "FROM node:20.14.0-slim\nENV NODE_ENV=production \\\n    NODE_TLS_REJECT_UNAUTHORIZED=0\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert [(e.line, e.snippet) for e in finding.evidence] == [
+        (3, "NODE_TLS_REJECT_UNAUTHORIZED=0")
+    ]
+
+
 def test_tls_flag_hidden_in_a_build_argument_default_is_caught(tmp_path: Path) -> None:
     finding = judge(
         "tls_verification",

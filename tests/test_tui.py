@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
+from textual.widgets._toast import Toast
+from textual.worker import WorkerFailed
 
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
-from reviewtui.review.model import Decision, Verdict
-from reviewtui.review.session import ReviewSession
+from reviewtui.review import store
+from reviewtui.review.model import Decision, Review, Verdict
+from reviewtui.review.session import ReviewSession, ScanProgress
 from reviewtui.tui.actions import ACTIONS, Scope, actions_for, bindings_for, key_names
-from reviewtui.tui.app import ReviewApp
+from reviewtui.tui.app import ReviewApp, run_app
 from reviewtui.tui.commands import ReviewCommands
+from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
 from reviewtui.tui.screens.note import NoteScreen
@@ -25,7 +32,7 @@ from reviewtui.tui.screens.signoff import SignOffScreen
 from reviewtui.tui.walk import Walk, WalkFilter
 from reviewtui.tui.widgets.checklist_table import ChecklistTable
 from reviewtui.tui.widgets.failing_table import FailingTable
-from reviewtui.tui.widgets.item_view import example_language
+from reviewtui.tui.widgets.item_view import ItemView, example_language
 
 DEMO = Path(__file__).parent / "fixtures" / "projects" / "demo"
 SIZE = (100, 32)
@@ -135,7 +142,7 @@ async def test_a_whole_review_is_saved_and_survives_a_restart(project: Path) -> 
         # Filter: failing, then unanswered; every stop matches.
         await pilot.press("f")
         assert app.walk_filter is WalkFilter.FAILING
-        assert "filter failing" in static_text(app, "#walk-bar")
+        assert "filter failing" in static_text(app, "#walk-where")
         failing = [
             s.item.id
             for s in session.states()
@@ -162,12 +169,13 @@ async def test_a_whole_review_is_saved_and_survives_a_restart(project: Path) -> 
         await pilot.press("s")
         assert isinstance(app.screen, SignOffScreen)
         await pilot.click("#submit")
-        assert "name" in static_text(app, "#dialog-error")
+        assert "name" in static_text(app, "#name-error")
         assert session.review.signoffs == []
         await pilot.press(*"Ada Lovelace", "tab", *"ada@example.com", "tab", *"security")
         assert "Still open:" in static_text(app, "#signoff-summary")
         await pilot.click("#submit")
-        assert "choose a decision" in static_text(app, "#dialog-error")
+        assert "Choose a decision" in static_text(app, "#decision-error")
+        assert not app.screen.query_one("#name-error").display
         assert session.review.signoffs == []
         await pilot.click("#decision-approved_with_conditions")
         await pilot.click("#submit")
@@ -462,12 +470,11 @@ def test_every_bound_action_has_a_method_to_run() -> None:
 
 
 def test_no_key_is_bound_twice_where_it_could_clash() -> None:
+    # Dialogs are modal: the app's keys do not reach them, so ctrl+s saves the dialog
+    # there and the review elsewhere.
     for scope in (Scope.OVERVIEW, Scope.ITEM, Scope.DIALOG):
-        keys = [
-            key
-            for action in actions_for(scope) + actions_for(Scope.APP)
-            for key in action.keys.split(",")
-        ]
+        reaching = actions_for(scope) + ([] if scope is Scope.DIALOG else actions_for(Scope.APP))
+        keys = [key for action in reaching for key in action.keys.split(",")]
         clashing = {key for key in keys if keys.count(key) > 1}
         assert not clashing, (scope, clashing)
     assert key_names(next(a for a in ACTIONS if a.id == "next")) == "n → j"
@@ -487,3 +494,471 @@ def test_no_key_is_bound_twice_where_it_could_clash() -> None:
 )
 def test_examples_are_highlighted_in_their_language(example: str, language: str) -> None:
     assert example_language(example) == language
+
+
+# What a tester met when using the app for real
+
+
+def notices(app: ReviewApp) -> list[str]:
+    """The messages of the toasts shown now, oldest first."""
+    return [notification.message for notification in app._notifications]
+
+
+async def test_a_review_that_cannot_be_saved_is_kept_in_memory_and_saved_later(
+    project: Path,
+) -> None:
+    # A file where the review's folder should be: every save fails.
+    (project / ".reviewtui").write_text("not a folder", encoding="utf-8")
+    app = ReviewApp(project)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        assert not any("scan failed" in message for message in notices(app))
+        await pilot.press("enter", "1")
+        await pilot.pause()
+
+        first = item_screen(app).walk.current
+        assert app.session.state(first).verdict is Verdict.PASS
+        assert "✓ pass (yours)" in static_text(app, "#walk-verdict")
+        failure = [m for m in notices(app) if m.startswith("Cannot save")]
+        assert failure == [
+            "Cannot save the review to .reviewtui/review.json: .reviewtui is a file, not a "
+            "folder. Your answers are kept in memory: fix it and press ctrl+s, or they are "
+            "saved with the next change."
+        ]
+        assert app.sub_title.endswith("NOT SAVED")
+
+        # The same failure again replaces its toast rather than stacking a second one.
+        await pilot.press("n", "2")
+        await pilot.pause()
+        assert len([m for m in notices(app) if m.startswith("Cannot save")]) == 1
+
+        # Fixed: ctrl+s saves every answer kept in memory.
+        (project / ".reviewtui").unlink()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Saved .reviewtui/review.json" in notices(app)
+        assert not any(m.startswith("Cannot save") for m in notices(app))
+        assert not app.sub_title.endswith("NOT SAVED")
+
+    saved = json.loads((project / ".reviewtui" / "review.json").read_text())
+    verdicts = {
+        key: entry.get("answer", {}).get("verdict") for key, entry in saved["items"].items()
+    }
+    assert verdicts[first] == "pass"
+    assert list(verdicts.values()).count("fail") == 1
+
+
+async def test_a_failed_save_is_retried_with_the_next_change(project: Path) -> None:
+    (project / ".reviewtui").write_text("", encoding="utf-8")
+    app = ReviewApp(project, ReviewSession.open(project))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        await pilot.press("enter", "1")
+        assert app.unsaved
+        (project / ".reviewtui").unlink()
+        await pilot.press("n", "3")
+        await pilot.pause()
+        assert not app.unsaved
+
+    assert (project / ".reviewtui" / "review.json").is_file()
+
+
+async def test_quitting_with_answers_not_saved_asks_twice(project: Path) -> None:
+    (project / ".reviewtui").write_text("", encoding="utf-8")
+    app = ReviewApp(project, ReviewSession.open(project))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        await pilot.press("enter", "1", "escape", "q")
+        await pilot.pause()
+        assert app.is_running
+        assert any("press q again" in message for message in notices(app))
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+def test_a_crash_gives_a_non_zero_exit_code(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = ReviewApp.run
+
+    def headless(self: ReviewApp) -> None:
+        run(self, headless=True, size=SIZE)
+
+    def crash(self: OverviewScreen) -> None:
+        raise RuntimeError("a bug in the app")
+
+    monkeypatch.setattr(ReviewApp, "run", headless)
+    monkeypatch.setattr(OverviewScreen, "on_mount", crash)
+
+    assert run_app(project) == 1
+
+
+async def test_the_saved_review_is_read_after_the_first_frame(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = ReviewSession.open(project)
+    first = session.catalogue.items[0].id
+    session.set_verdict(first, Verdict.NOT_APPLICABLE)
+    release = threading.Event()
+    load = store.load
+
+    def slow_load(path: Path) -> Review:
+        release.wait(10)
+        return load(path)
+
+    monkeypatch.setattr(store, "load", slow_load)
+    app = ReviewApp(project)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        # The overview is up while the review file is still being read.
+        assert isinstance(app.screen, OverviewScreen)
+        assert "Loading the saved review…" in screen_text(app)
+        await pilot.press("enter", "1")
+        assert any("Wait for the saved review" in message for message in notices(app))
+        assert app.session.state(first).verdict is Verdict.UNKNOWN
+
+        release.set()
+        await finish_scan(app, pilot)
+        assert app.session.state(first).verdict is Verdict.NOT_APPLICABLE
+        assert "Loading" not in screen_text(app)
+
+
+async def test_the_walk_bar_counts_the_items_the_filter_shows(project: Path) -> None:
+    session = ReviewSession.open(project)
+    session.scan()
+    build = next(c for c in session.catalogue.checklists if c.name == "build")
+    failing = [item.id for item in build.items if session.state(item.id).verdict is Verdict.FAIL]
+    assert len(failing) >= 2
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_walk("build")
+        await pilot.pause()
+        assert f"item 1 of {len(build.items)} · filter all" in static_text(app, "#walk-where")
+
+        await pilot.press("f")
+        # The walk goes to the first failing item, and counts only failing ones.
+        assert item_screen(app).walk.current == failing[0]
+        assert f"item 1 of {len(failing)} · filter failing" in static_text(app, "#walk-where")
+        await pilot.press("n")
+        assert f"item 2 of {len(failing)} · filter failing" in static_text(app, "#walk-where")
+
+        # Passed by the reviewer, the item leaves the filter, and the bar says so.
+        await pilot.press("1")
+        left = len(failing) - 1
+        assert f"not one of the {left} failing" in static_text(app, "#walk-where")
+
+
+async def test_the_unanswered_filter_moves_to_an_unanswered_item(project: Path) -> None:
+    session = ReviewSession.open(project)
+    build = next(c for c in session.catalogue.checklists if c.name == "build")
+    session.set_verdict(build.items[0].id, Verdict.PASS)
+    session.set_verdict(build.items[1].id, Verdict.PASS)
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_walk("build")
+        await pilot.pause()
+        assert item_screen(app).walk.current == build.items[0].id
+        await pilot.press("f", "f")
+        assert app.walk_filter is WalkFilter.UNANSWERED
+        assert item_screen(app).walk.current == build.items[2].id
+        assert f"item 1 of {len(build.items) - 2}" in static_text(app, "#walk-where")
+
+
+async def test_no_unanswered_items_is_said_plainly(project: Path) -> None:
+    session = ReviewSession.open(project)
+    build = next(c for c in session.catalogue.checklists if c.name == "build")
+    for item in build.items:
+        session.set_verdict(item.id, Verdict.NOT_APPLICABLE)
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_walk("build")
+        await pilot.pause()
+        await pilot.press("f", "f")
+        assert "No unanswered items here." in notices(app)
+        assert "no unanswered items" in static_text(app, "#walk-where")
+        await pilot.press("n")
+        assert "No unanswered items here; f changes the filter." in notices(app)
+        assert not any("last" in message for message in notices(app))
+
+
+async def test_the_last_item_says_so_once(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project), scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "p", "p", "p")
+        await pilot.pause()
+        assert notices(app).count("This is the first item here.") == 1
+
+
+async def test_toasts_stay_few(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project), scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        for number in range(6):
+            app.notify(f"notice {number}")
+        await pilot.pause()
+        assert notices(app) == ["notice 3", "notice 4", "notice 5"]
+
+
+async def test_export_says_where_in_one_short_line(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project), scan=False)
+
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        assert notices(app) == ["Wrote .reviewtui/report.md and report.json"]
+        await pilot.pause(0.1)
+        assert app.screen.query_one(Toast).size.height == 1
+
+
+async def test_rescan_says_it_runs_and_what_changed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = ReviewSession.open(project)
+    app = ReviewApp(project, session)
+    release = threading.Event()
+    scan = session.scan
+
+    def held_scan(progress: ScanProgress | None = None) -> None:
+        release.wait(10)
+        scan(progress)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        await pilot.press("enter")
+        (project / "Dockerfile").write_text("FROM scratch\nUSER 10001\n", encoding="utf-8")
+        monkeypatch.setattr(session, "scan", held_scan)
+        await pilot.press("r")
+        await pilot.pause()
+        assert "Scanning…" in notices(app)
+        release.set()
+        await finish_scan(app, pilot)
+        done = [m for m in notices(app) if m.startswith("Scan done")]
+        assert len(done) == 1
+        assert done[0].endswith("items changed.")
+        assert "Scanning…" not in notices(app)
+
+        await pilot.press("r")
+        await finish_scan(app, pilot)
+        assert "Scan done: nothing changed." in notices(app)
+
+
+async def test_t_says_when_every_target_is_shown_already(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        app.open_item("build.non-root-user")
+        await pilot.pause()
+        await pilot.press("t")
+        assert "The only target is shown already." in notices(app)
+
+
+@pytest.mark.parametrize(("top", "bottom"), [("home", "end"), ("g", "G")])
+async def test_home_and_end_scroll_to_the_very_top_and_bottom(
+    project: Path, top: str, bottom: str
+) -> None:
+    app = ReviewApp(project, ReviewSession.open(project))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish_scan(app, pilot)
+        app.open_item("build.non-root-user")
+        await pilot.pause()
+        view = app.screen.query_one("#item-view", ItemView)
+        assert view.max_scroll_y > 0
+        await pilot.press(bottom)
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        # Even with the focus elsewhere, the keys scroll the item.
+        app.set_focus(None)
+        await pilot.press(top)
+        await pilot.pause()
+        assert view.scroll_y == 0
+        assert "Final stage runs as a non-root user" in screen_text(app)
+
+
+async def test_wrapped_evidence_keeps_its_indent(project: Path) -> None:
+    session = ReviewSession.open(project)
+    item = next(i for i in session.catalogue.items if i.automatic)
+    snippet = "RUN " + " ".join(f"step{n}" for n in range(30))
+    session.review.findings[item.id] = [
+        Finding(
+            Target(TargetKind.DOCKERFILE, "Dockerfile", "Dockerfile"),
+            Status.FAIL,
+            "a reason long enough to wrap at eighty columns, " * 2,
+            (Evidence("Dockerfile", 3, snippet),),
+        )
+    ]
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_item(item.id)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        start = next(n for n, line in enumerate(lines) if "Dockerfile:3  RUN step0" in line)
+        evidence_column = lines[start].index("Dockerfile:3")
+        continued = lines[start + 1]
+        assert "step" in continued
+        assert len(continued) - len(continued.lstrip()) == evidence_column + 2
+        reason = next(n for n, line in enumerate(lines) if "a reason long enough" in line)
+        assert lines[reason + 1].startswith(" " * (evidence_column + 2))
+
+
+def test_hanging_text_wraps_under_itself() -> None:
+    text = HangingText(
+        [
+            Line(Content("first line")),
+            Line(Content("alpha beta gamma delta epsilon"), indent=4, hang=2),
+        ]
+    )
+
+    assert text.wrapped(20).plain.split("\n") == [
+        "first line",
+        "    alpha beta gamma",
+        "      delta epsilon",
+    ]
+    assert text.get_height({}, 20) == 3
+    assert str(text) == "first line\n    alpha beta gamma delta epsilon"
+
+
+async def test_who_answers_an_item_is_said_truly(project: Path) -> None:
+    session = ReviewSession.open(project)
+    manual = next(i for i in session.catalogue.items if not i.automatic)
+    automatic = next(i for i in session.catalogue.items if i.automatic)
+    session.review.findings[automatic.id] = []
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_item(manual.id)
+        await pilot.pause()
+        assert "a person answers this" in static_text(app, "#item-heading")
+        app.open_item(automatic.id)
+        await pilot.pause()
+        assert "nothing in the project answers this" in static_text(app, "#item-heading")
+        assert "detected from files" not in static_text(app, "#item-heading")
+
+
+async def test_a_folder_without_docker_files_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "typo"
+    empty.mkdir()
+    (empty / "README.md").write_text("nothing for docker here\n", encoding="utf-8")
+    app = ReviewApp(empty)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        problems = static_text(app, "#problem-text")
+        assert problems.startswith("No Docker files found in ")
+        assert "every item needs a person" in problems
+        assert "Every file the review looks at was read." not in problems
+    assert not (empty / ".reviewtui").exists()
+
+
+async def test_the_failing_table_sizes_its_targets_column(project: Path) -> None:
+    session = ReviewSession.open(project)
+    automatic = [i for i in session.catalogue.items if i.automatic]
+    many, passed = automatic[0], automatic[1]
+    session.review.findings[many.id] = [
+        Finding(
+            Target(TargetKind.SERVICE, "compose.yaml", f"svc{n}"),
+            Status.FAIL,
+            "reason",
+            (Evidence("compose.yaml", 1, "services:"),),
+        )
+        for n in range(5000)
+    ]
+    session.review.findings[passed.id] = [
+        Finding(
+            Target(TargetKind.SERVICE, "compose.yaml", f"svc{n}"),
+            Status.PASS,
+            "fine",
+            (Evidence("compose.yaml", 1, "services:"),),
+        )
+        for n in range(2)
+    ]
+    session.set_verdict(passed.id, Verdict.FAIL)
+    manual = next(i for i in session.catalogue.items if not i.automatic)
+    session.set_verdict(manual.id, Verdict.FAIL)
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(FailingTable)
+        cells = {str(key.value): str(table.get_cell(key, "targets")) for key in table.rows}
+        assert cells[many.id] == "5000 of 5000"
+        assert cells[passed.id] == "yours"
+        assert cells[manual.id] == "yours"
+        table.focus()
+        await pilot.pause()
+        assert "5000 of 5000" in screen_text(app)
+
+
+async def test_signoff_errors_stand_by_their_fields(project: Path) -> None:
+    session = ReviewSession.open(project)
+    app = ReviewApp(project, session, scan=False)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.press(*"Ada", "tab", *"ada at example", "tab")
+        await pilot.click("#decision-approved")
+        await pilot.click("#submit")
+
+        email = app.screen.query_one("#email", Input)
+        assert static_text(app, "#email-error") == "'ada at example' is not an email address."
+        assert app.screen.query_one("#email-error").display
+        assert not app.screen.query_one("#name-error").display
+        assert not app.screen.query_one("#decision-error").display
+        assert email.has_class("-refused")
+        assert app.focused is email
+        assert session.review.signoffs == []
+
+        # Typing takes the complaint away; a good address signs.
+        email.value = "ada@example.com"
+        await pilot.pause()
+        assert not app.screen.query_one("#email-error").display
+        assert not email.has_class("-refused")
+        await pilot.click("#submit")
+        await pilot.pause()
+        assert len(session.review.signoffs) == 1
+
+
+async def test_the_walk_bar_keeps_the_verdict_at_80_columns(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project), scan=False)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w", "f", "f", "3")
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[1]
+        assert bar.startswith(" All checklists · ")
+        assert bar.rstrip().endswith("– not applicable (yours)")
+
+
+async def test_a_review_file_that_cannot_be_opened_takes_no_answers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".reviewtui").mkdir()
+    (project / ".reviewtui" / "review.json").write_text("{}", encoding="utf-8")
+
+    def unreadable(path: Path) -> Review:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store, "load", unreadable)
+    app = ReviewApp(project)
+
+    async with app.run_test(size=SIZE) as pilot:
+        # The failed worker may be gone before this waits for it.
+        with contextlib.suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(m.startswith("Cannot open the saved review") for m in notices(app))
+        await pilot.press("enter", "1")
+        first = item_screen(app).walk.current
+        assert app.session.state(first).answered is False
+        assert any("nothing can be answered" in message for message in notices(app))

@@ -98,7 +98,7 @@ async def test_item_screen_shows_waived_in_source_with_the_reason(tmp_path: Path
         assert isinstance(app.screen, ItemScreen)
         detected = str(app.screen.query_one("#item-detected", Static).content)
         answer = str(app.screen.query_one("#item-answer", Static).content)
-        bar = str(app.screen.query_one("#walk-bar", Static).content)
+        bar = str(app.screen.query_one("#walk-verdict", Static).content)
 
     assert "1 of 1 targets fail, 1 waived" in detected
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from reviewtui.checklists import Catalogue, Item
@@ -12,6 +13,8 @@ from reviewtui.model import Finding, Problem, Status, Target, TargetKind
 from reviewtui.project.facts import ProjectFacts
 
 log = logging.getLogger(__name__)
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def detect(
@@ -44,10 +47,25 @@ def detect(
                 )
             ]
             facts.problems.append(Problem(".", None, f"detector {name} failed: {error}"))
-        results[item.id] = sorted(findings, key=lambda f: (f.target, f.status))
+        results[item.id] = sorted(findings, key=_reading_order)
         if progress is not None:
             progress(done, len(automatic))
     return results
+
+
+def _reading_order(finding: Finding) -> tuple[object, ...]:
+    """Where a finding goes in its item's list: by kind, then file, numbers by value
+    (``s2`` before ``s10``). Services keep the order of their compose file, the order
+    people read them in: the detectors give them so, and the sort is stable."""
+    target = finding.target
+    name = () if target.kind is TargetKind.SERVICE else _natural(target.name)
+    return (target.kind, _natural(target.path), name)
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    # Splitting on a captured group alternates text and digits, so tuples compare.
+    parts = _DIGITS.split(text)
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
 
 def _run(item: Item, facts: ProjectFacts, detectors: dict[str, Detector]) -> list[Finding]:

@@ -10,6 +10,7 @@ loaded tree once, interpolating every string on the way, into :class:`YamlMap` a
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -172,7 +173,7 @@ def describe_yaml_error(error: Exception, text: str) -> tuple[int | None, str]:
         line = mark.line + 1 if mark is not None else None
         return line, _one_line(error.problem or error.context or "not valid YAML")
     if isinstance(error, YAMLError):
-        return None, _one_line(str(error).split(" in \"<", 1)[0])
+        return None, _one_line(str(error).split(' in "<', 1)[0])
     return _node_line(error), _one_line(f"value cannot be read: {error}")
 
 
@@ -193,15 +194,39 @@ def _node_line(error: BaseException) -> int | None:
     traceback = error.__traceback__
     while traceback is not None:
         node = traceback.tb_frame.f_locals.get("node")
-        mark = getattr(node, "start_mark", None)
-        if isinstance(getattr(mark, "line", None), int):
-            line = mark.line + 1
+        mark_line = getattr(getattr(node, "start_mark", None), "line", None)
+        if isinstance(mark_line, int):
+            line = mark_line + 1
         traceback = traceback.tb_next
     return line
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def spelled(value: Any) -> str:
+    """A loaded YAML or JSON value as the file spells it, for a reason a reviewer reads.
+
+    ``true``, ``false`` and ``null`` instead of Python's names; lists and mappings in
+    JSON's flow form; a string as it is, quoted only when bare it would be lost or read
+    as another value (empty, padded, ``"true"``, ``"null"``).
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if _needs_quotes(value) else value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _needs_quotes(text: str) -> bool:
+    return not text or text != text.strip() or text.lower() in ("true", "false", "null")
 
 
 def _too_many_brackets(text: str) -> bool:

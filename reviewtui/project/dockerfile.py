@@ -36,11 +36,19 @@ _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _PLAIN_KEYWORDS = KNOWN_INSTRUCTIONS - {"ONBUILD"}
 _SPECIAL_STARTS = ("-", "[", "")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+# Instructions Docker refuses without arguments. (RUN, CMD and ENTRYPOINT are left out:
+# an empty one is odd, not an error every builder reports.)
+_NEEDS_ARGUMENTS = frozenset(
+    "USER WORKDIR ENV ARG LABEL EXPOSE VOLUME STOPSIGNAL ONBUILD SHELL HEALTHCHECK "
+    "MAINTAINER COPY ADD".split()
+)
 _MAX_UNKNOWN_REPORTS = 5
 
 _DIRECTIVE = re.compile(r"#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
 # A heredoc word: optional fd number, <<, optional - (strip tabs), then the name.
 _HEREDOC_WORD = re.compile(r"\d*<<(-?)([^<]+)$")
+# What no image reference holds: variables, quotes and blanks.
+_NOT_IN_REFERENCE = re.compile(r"[$\s\"']")
 _JSON_LIKE = re.compile(r"""\[["']|\[\s*["'][^"']*["']\s*,""")
 _SHELL_META = re.compile(r"[;|&<>()]")
 _LEADING_FLAG = re.compile(
@@ -237,6 +245,11 @@ class ImageRef:
     explicit_registry: bool
 
     @property
+    def short(self) -> str:
+        """The reference as written without its digest: what a reason needs to name it."""
+        return self.text.split("@", 1)[0] if self.digest else self.text
+
+    @property
     def name(self) -> str:
         """The last part of the repository path (``nginx`` for ``library/nginx``)."""
         return self.repository.rsplit("/", 1)[-1]
@@ -252,9 +265,10 @@ class ImageRef:
 
 
 def parse_image_ref(text: str) -> ImageRef | None:
-    """The parts of an image reference, or None when it is empty or still has ``$``."""
+    """The parts of an image reference, or None when it is empty, still has ``$`` or
+    holds quotes or blanks, which no reference can."""
     text = text.strip()
-    if not text or "$" in text or any(ch.isspace() for ch in text):
+    if not text or _NOT_IN_REFERENCE.search(text):
         return None
     name, _, digest = text.partition("@")
     tag = None
@@ -269,6 +283,9 @@ def parse_image_ref(text: str) -> ImageRef | None:
     if registry == "docker.io" and "/" not in path:
         path = "library/" + path
     return ImageRef(text, registry, path.lower(), tag or None, digest or None, explicit)
+
+
+_NOT_PARSED = object()
 
 
 @dataclass(slots=True)
@@ -289,6 +306,10 @@ class Stage:
     platform: str | None = None
     parent: int | None = None
     instructions: list[Instruction] = field(default_factory=list)
+    _image_ref: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._image_ref = _NOT_PARSED
 
     @property
     def line(self) -> int:
@@ -312,10 +333,16 @@ class Stage:
 
     @property
     def image_ref(self) -> ImageRef | None:
-        """The parsed base image, None for stages, scratch or unresolved bases."""
-        if not self.pulls_image or self.image is None:
-            return None
-        return parse_image_ref(self.image)
+        """The parsed base image, None for stages, scratch or unresolved bases.
+
+        Parsed once: many detectors ask. The reference is shared, so it is not changed.
+        """
+        if self._image_ref is _NOT_PARSED:
+            parsed = None
+            if self.pulls_image and self.image is not None:
+                parsed = parse_image_ref(self.image)
+            self._image_ref = parsed
+        return self._image_ref  # type: ignore[return-value]
 
     def all(self, keyword: str) -> list[Instruction]:
         """The stage's own instructions with this keyword, in order."""
@@ -434,7 +461,12 @@ class Dockerfile:
         every variable had a value."""
         if "$" not in text:
             return text, True
-        return expand_variables(text, self.scope_at(stage, line))
+        # Detectors expand many words of one instruction; its scope is worked out once.
+        scopes: dict[tuple[int, int], dict[str, str | None]] = self.memo.setdefault("scopes", {})
+        scope = scopes.get((stage.index, line))
+        if scope is None:
+            scope = scopes[(stage.index, line)] = self.scope_at(stage, line)
+        return expand_variables(text, scope)
 
     def final_user(self) -> tuple[str | None, int | None]:
         """The effective USER of the final stage and the line setting it.
@@ -471,6 +503,19 @@ class Dockerfile:
         for number in range(instruction.start_line, min(last, len(self.lines)) + 1):
             text = self.lines[number - 1]
             if pattern.search(text) and not text.lstrip().startswith("#"):
+                return number
+        return instruction.start_line
+
+    def line_containing(self, instruction: Instruction, needle: str, spaced: bool = False) -> int:
+        """:meth:`line_matching` for plain text, without a regex to compile: the first
+        line holding ``needle``. With ``spaced``, runs of blanks in the line count as one
+        space, as ``needle`` is written."""
+        last = max([instruction.end_line, *(doc.end_line for doc in instruction.heredocs)])
+        for number in range(instruction.start_line, min(last, len(self.lines)) + 1):
+            text = self.lines[number - 1]
+            if spaced and " " in needle:
+                text = " ".join(text.split())
+            if needle in text and not text.lstrip().startswith("#"):
                 return number
         return instruction.start_line
 
@@ -706,7 +751,7 @@ class _Builder:
             instruction.exec_form = self._exec_form(keyword, arguments, start)
         if keyword in _HEREDOC_KEYWORDS and "<<" in arguments and not nested:
             instruction.heredocs = self._heredocs(arguments, end, start)
-        if keyword == "ONBUILD" and not nested:
+        if keyword == "ONBUILD" and not nested and arguments.strip():
             inner_keyword, _, inner_value = arguments.strip().partition(" ")
             instruction.wrapped = self._instruction(
                 inner_keyword.upper(), inner_value.strip(), start, end, nested=True
@@ -796,6 +841,8 @@ class _Builder:
                 dockerfile.stages.append(stage)
                 instruction.stage = stage.index
                 continue
+            if instruction.keyword in _NEEDS_ARGUMENTS:
+                self._check_arguments(instruction)
             if stage is None:
                 self._before_first_from(instruction)
                 continue
@@ -808,6 +855,29 @@ class _Builder:
             )
         elif not dockerfile.stages:
             self.problem(None, "no instructions: only comments or blank lines")
+
+    def _check_arguments(self, instruction: Instruction) -> None:
+        """Problems for arguments Docker refuses: none at all, a variable without a name,
+        COPY or ADD without a destination."""
+        keyword, arguments = instruction.keyword, instruction.arguments.strip()
+        line = instruction.start_line
+        if not arguments and not instruction.heredocs:
+            self.problem(line, f"{keyword} without arguments; Docker refuses it")
+        elif keyword in ("ENV", "ARG"):
+            for name, _ in instruction.assignments:
+                if not name:
+                    self.problem(
+                        line, f"{keyword} sets a variable without a name; Docker refuses it"
+                    )
+                    break
+            else:
+                if keyword == "ENV" and "=" not in arguments and len(arguments.split()) == 1:
+                    self.problem(line, f"ENV {arguments[:40]} gives no value; Docker refuses it")
+        elif keyword in ("COPY", "ADD") and len(arguments.split()) < 2:
+            if len(instruction.words) < 2:
+                self.problem(
+                    line, f"{keyword} needs a source and a destination; Docker refuses it"
+                )
 
     def _before_first_from(self, instruction: Instruction) -> None:
         if instruction.keyword == "ARG":

@@ -110,7 +110,7 @@ ACTIONS: tuple[Action, ...] = (
         action="save_review",
         label="save",
         title="Save the review now",
-        help="Save the review now; only needed after a save failed, as every change saves",
+        help="Save the review now; retries a save that failed",
         show=False,
     ),
     Action(

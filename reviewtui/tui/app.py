@@ -100,16 +100,18 @@ class ReviewApp(App[None]):
     ) -> None:
         super().__init__()
         self.root = root.resolve()
-        self._catalogue = session.catalogue if session else catalogue
         self._scanner_inputs = (list(scanner_reports), scanner_settings)
         self._load_on_start = session is None
         self.session = session or _stand_in(self.root, catalogue)
+        self._catalogue = self.session.catalogue
         self.scan_on_start = scan
         self.scan_state = ScanState(running=False)
         self.unsaved = False
         """True after a save failed, until one works again."""
         self._announce_scan = False
         self._quit_unsaved = False
+        self._failure_notice = ""
+        self._open_error = ""
         self.review_changed: Signal[None] = Signal(self, "review-changed")
         self.scan_progress: Signal[ScanState] = Signal(self, "scan-progress")
 
@@ -133,6 +135,8 @@ class ReviewApp(App[None]):
         """Keep the toasts few: the same message replaces itself, the oldest gives way.
 
         Textual adds the notification after this handler, so only older ones go here.
+        Textual has no public way to take a toast away; ``_unnotify`` is what a click on
+        a toast calls.
         """
         new = event.notification
         shown = list(self._notifications)
@@ -156,7 +160,14 @@ class ReviewApp(App[None]):
         self.review_changed.publish(None)
 
     def ready_to_change(self) -> bool:
-        """False, with a notice, while the worker runs: answers wait for fresh findings."""
+        """False, with a notice, while the worker runs: answers wait for fresh findings.
+
+        Also False for good when the saved review could not be opened: answers given to
+        the empty stand-in would be saved nowhere.
+        """
+        if self._open_error:
+            self.notify(self._open_error, severity="error", markup=False)
+            return False
         if not self.scan_state.running:
             return True
         if self.scan_state.loading:
@@ -185,8 +196,9 @@ class ReviewApp(App[None]):
         log.warning("cannot save the review: %s", error)
         self.unsaved = True
         self._show_saved_state()
+        self._failure_notice = save_failure_message(self.session, error)
         self.notify(
-            save_failure_message(self.session, error),
+            self._failure_notice,
             title="Not saved",
             severity="error",
             timeout=15,
@@ -199,6 +211,7 @@ class ReviewApp(App[None]):
         self.unsaved = False
         self._quit_unsaved = False
         self._show_saved_state()
+        self._forget_notice(self._failure_notice)
         self.notify(f"Saved {review_file_label(self.session)}", markup=False)
 
     def _show_saved_state(self) -> None:
@@ -253,10 +266,9 @@ class ReviewApp(App[None]):
             session = ReviewSession.open(
                 self.root, self._catalogue, scanner_reports=reports, scanner_settings=settings
             )
-            self.call_from_thread(self._adopt, session)
+            self.call_from_thread(self._adopt, session, scan)
         if not scan:
             return None
-        self.call_from_thread(self._set_scan_state, ScanState(True, "finding files"))
         before = self.session.review.findings
         try:
             self.session.scan(self._progress_reporter())
@@ -280,9 +292,10 @@ class ReviewApp(App[None]):
 
         return progress
 
-    def _adopt(self, session: ReviewSession) -> None:
-        """Take the session read by the worker in place of the stand-in."""
+    def _adopt(self, session: ReviewSession, scanning: bool) -> None:
+        """Take the session read by the worker in place of the stand-in, and show it."""
         self.session = session
+        self._set_scan_state(ScanState(True, "finding files") if scanning else ScanState(False))
         self._tell_notice()
         self.changed()
 
@@ -301,8 +314,11 @@ class ReviewApp(App[None]):
             self._forget_notice(_SCANNING)
         if event.state is WorkerState.ERROR:
             what = "Cannot open the saved review" if was_loading else "The scan failed"
-            log.error("%s: %s", what, event.worker.error)
-            self.notify(f"{what}: {event.worker.error}", severity="error", timeout=10, markup=False)
+            message = f"{what}: {event.worker.error}"
+            log.error("%s", message)
+            if was_loading:
+                self._open_error = f"{message}; nothing can be answered. Quit with q."
+            self.notify(message, severity="error", timeout=10, markup=False)
         elif announce and isinstance(event.worker.result, int):
             self.notify(_scan_done(event.worker.result))
         self.changed()

@@ -34,7 +34,11 @@ class HangingText(Visual):
         self._cache: tuple[int, Content] | None = None
 
     def __str__(self) -> str:
-        return "\n".join(" " * line.indent + line.content.plain for line in self.lines)
+        return "\n".join(
+            " " * line.indent + part
+            for line in self.lines
+            for part in line.content.plain.split("\n")
+        )
 
     def wrapped(self, width: int) -> Content:
         """Every line wrapped to ``width`` cells with its indents, as one Content."""
@@ -65,15 +69,24 @@ class HangingText(Visual):
 
 
 def _wrap_line(line: Line, width: int) -> list[Content]:
-    """One line wrapped: the first row at ``indent``, the rest at ``indent + hang``."""
-    first_width = max(1, width - line.indent)
-    rows = line.content.wrap(first_width) or [Content()]
-    first = rows[0]
-    out = [first.pad_left(line.indent)]
-    rest = line.content[len(first.plain) :]
+    """One line wrapped: the first row at ``indent``, the rest at ``indent + hang``.
+
+    A line holding line breaks is taken as several lines, each with the same indents.
+    """
+    return [
+        row
+        for part in line.content.expand_tabs().split("\n", allow_blank=True)
+        for row in _wrap_part(part, line.indent, line.hang, width)
+    ]
+
+
+def _wrap_part(content: Content, indent: int, hang: int, width: int) -> list[Content]:
+    first = (content.wrap(max(1, width - indent)) or [Content()])[0]
+    out = [first.pad_left(indent)]
+    rest = content[len(first.plain) :]
     rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
     if not rest.plain:
         return out
-    deeper = line.indent + line.hang
+    deeper = indent + hang
     out.extend(row.pad_left(deeper) for row in rest.wrap(max(1, width - deeper)))
     return out

@@ -12,6 +12,7 @@ from textual.content import Content
 
 from reviewtui.model import Evidence, Finding, Severity, Status
 from reviewtui.review.model import Decision, Verdict
+from reviewtui.tui.hanging import Line
 
 VERDICT_STYLES = {
     Verdict.PASS: "$text-success",
@@ -94,25 +95,32 @@ def heading(text: str) -> Content:
     return Content.styled(text, "bold $text-primary")
 
 
-def evidence_content(evidence: Evidence, indent: str = "") -> Content:
+def evidence_content(evidence: Evidence) -> Content:
     """``path:line  snippet`` with the location dimmed and the snippet as written."""
-    parts: list[str | Content | tuple[str, str]] = [indent, (evidence.location, "$text-secondary")]
+    parts: list[str | Content | tuple[str, str]] = [(evidence.location, "$text-secondary")]
     if evidence.snippet:
         parts += ["  ", (evidence.snippet, "$text")]
     return Content.assemble(*parts)
 
 
-def finding_content(finding: Finding) -> Content:
-    """One target's finding: status and target, the reason, then each piece of evidence."""
+FINDING_INDENT = 4
+"""How far a finding's reason and evidence stand in from its target."""
+
+
+def finding_lines(finding: Finding) -> list[Line]:
+    """One target's finding: status and target, then its reason and each piece of
+    evidence indented under it; a long line wraps under itself, not at the edge."""
     lines = [
-        Content.assemble(
-            verdict_content(finding.status, bold=True), "  ", (str(finding.target), "bold")
-        ),
+        Line(
+            Content.assemble(
+                verdict_content(finding.status, bold=True), "  ", (str(finding.target), "bold")
+            )
+        )
     ]
     if finding.reason:
-        lines.append(Content.assemble("    ", plain(finding.reason)))
-    lines.extend(evidence_content(evidence, indent="    ") for evidence in finding.evidence)
-    return Content("\n").join(lines)
+        lines.append(Line(plain(finding.reason), FINDING_INDENT))
+    lines.extend(Line(evidence_content(evidence), FINDING_INDENT) for evidence in finding.evidence)
+    return lines
 
 
 def display_path(root: Path) -> str:

@@ -9,7 +9,7 @@ from reviewtui.detect.compose_checks.findings import finding, names, per_service
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
 from reviewtui.project.compose_views import is_true
-from reviewtui.project.compose_yaml import YamlList, YamlMap
+from reviewtui.project.compose_yaml import Location, YamlList, YamlMap, spelled
 
 # Devices that hand over the host: all of /dev, the disks (raw reads and writes around
 # every file permission), physical memory and I/O ports, the kernel log, and the input
@@ -26,16 +26,23 @@ Hit = tuple[str, Evidence]
 _CGROUP_RULE = re.compile(r"^([abc])\s+(\*|\d+):(\*|\d+)\s+([rwm]+)$")
 
 
-def _device_parts(item: object) -> tuple[str, str] | None:
-    """The host side of a ``devices`` entry and its permissions (short or long syntax)."""
+def _device_parts(item: object) -> tuple[str, str, str] | None:
+    """The host side of a ``devices`` entry, its permissions and how a reason names the
+    entry (short or long syntax); None for an entry that names no device."""
     if isinstance(item, YamlMap):
-        source = item.get("source")
-        permissions = item.get("permissions")
-        return (str(source), "" if permissions is None else str(permissions)) if source else None
+        if "source" not in item:
+            return None
+        source, permissions = item.get("source"), item.get("permissions")
+        shown = spelled(item.get("target") or source)
+        return (
+            "" if source is None else str(source),
+            "" if permissions is None else str(permissions),
+            shown,
+        )
     if not isinstance(item, str | int):
         return None
     parts = str(item).strip().split(":")
-    return parts[0], parts[2] if len(parts) == 3 else ""
+    return parts[0], parts[2] if len(parts) == 3 else "", str(item).strip()
 
 
 def _opens(permissions: str) -> bool:
@@ -43,32 +50,36 @@ def _opens(permissions: str) -> bool:
     return not permissions or bool(set(permissions) & set("rw"))
 
 
+def _device_entries(service: ComposeService) -> list[tuple[object, Location]]:
+    """The ``devices`` entries with their lines; a lone string (which compose refuses)
+    still counts as one, so a device it names is not missed."""
+    value = service.get("devices")
+    if isinstance(value, YamlList):
+        return [(item, meta.location) for item, meta in value.entries()]
+    if isinstance(value, str):
+        return [(value, service.location_of("devices"))]
+    return []
+
+
 def _devices(service: ComposeService) -> tuple[list[Hit], list[Hit]]:
     """The dangerous devices and the others, each with its evidence."""
-    value = service.get("devices")
     dangerous: list[Hit] = []
     others: list[Hit] = []
-    if not isinstance(value, YamlList):
-        return dangerous, others
-    for item, meta in value.entries():
+    for item, location in _device_entries(service):
         parts = _device_parts(item)
         if parts is None:
             continue
-        source, permissions = parts
+        source, permissions, shown = parts
+        evidence = service.evidence_at(location)
         # ``//dev/./sda`` names the same node as ``/dev/sda``.
         path = posixpath.normpath(_SLASHES.sub("/", source.strip())) if source.strip() else ""
         if not path:
             # A host side left empty by a variable set nowhere: a person must say which.
-            others.append(
-                (
-                    f"{item} (host device from an unset variable)",
-                    service.evidence_at(meta.location),
-                )
-            )
+            others.append((f"{shown} (host device from an unset variable)", evidence))
         elif _DANGEROUS_DEVICE.match(path) and _opens(permissions):
-            dangerous.append((path, service.evidence_at(meta.location)))
+            dangerous.append((path, evidence))
         else:
-            others.append((path, service.evidence_at(meta.location)))
+            others.append((path, evidence))
     return dangerous, others
 
 

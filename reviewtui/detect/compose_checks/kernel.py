@@ -10,6 +10,7 @@ from reviewtui.detect.compose_checks.limits import has_memory_limit
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
 from reviewtui.project.compose_views import is_true
+from reviewtui.project.compose_yaml import spelled
 
 # Sysctls that let traffic cross the container's network namespace: forwarding turns it
 # into a router between the networks it is on, route_localnet makes loopback addresses
@@ -31,7 +32,7 @@ def _routing_sysctls(service: ComposeService) -> list[tuple[str, Evidence]]:
     if not isinstance(sysctls, dict):
         return []
     return [
-        (f"{name}={value}", service.evidence("sysctls", name))
+        (f"{name}={spelled(value)}", service.evidence("sysctls", name))
         for name, value in sysctls.items()
         if _ROUTING_SYSCTL.match(str(name).strip()) and _enabled(value)
     ]
@@ -54,7 +55,8 @@ def _oom_problems(service: ComposeService) -> list[tuple[str, Evidence]]:
     if protected:
         problems.append(
             (
-                f"oom_score_adj {score} makes the OOM killer take other host processes first",
+                f"oom_score_adj {spelled(score)} makes the OOM killer take other host "
+                "processes first",
                 service.evidence("oom_score_adj"),
             )
         )
@@ -72,7 +74,7 @@ def _kernel_settings(project: ComposeProject, service: ComposeService) -> Findin
     if parent is not None and str(parent).strip():
         problems.append(
             (
-                f"cgroup_parent {parent} places it outside Docker's cgroup",
+                f"cgroup_parent {spelled(parent)} places it outside Docker's cgroup",
                 service.evidence("cgroup_parent"),
             )
         )

@@ -16,7 +16,7 @@ from reviewtui.detect.compose_checks.findings import (
 from reviewtui.model import Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
 from reviewtui.project.compose_views import is_true
-from reviewtui.project.compose_yaml import YamlMap
+from reviewtui.project.compose_yaml import YamlMap, spelled
 from reviewtui.project.facts import ProjectFacts
 
 _MAX_RETRIES = 5
@@ -169,7 +169,7 @@ def _on_failure(
 ) -> Finding:
     if retries is None:
         return finding(
-            service, Status.UNKNOWN, f"cannot read on-failure retries {written!r}", evidence
+            service, Status.UNKNOWN, f"cannot read on-failure retries {written}", evidence
         )
     if retries <= 0:
         return finding(
@@ -206,11 +206,11 @@ def _deploy_restart(service: ComposeService, policy: YamlMap) -> Finding:
             "each time after a longer delay",
             evidence,
         )
-    retries = _retries(str(attempts))
+    retries = None if isinstance(attempts, bool) else _retries(str(attempts))
     return _on_failure(
         service,
         retries,
-        str(attempts),
+        spelled(attempts),
         service.evidence("deploy", "restart_policy", "max_attempts"),
     )
 

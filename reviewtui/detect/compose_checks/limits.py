@@ -11,6 +11,7 @@ from reviewtui.detect.compose_checks.findings import finding, names, per_service
 from reviewtui.model import Finding, Status, Target, TargetKind
 from reviewtui.project.compose import ComposeProject, ComposeService
 from reviewtui.project.compose_views import Limit
+from reviewtui.project.compose_yaml import spelled
 from reviewtui.project.daemon import DaemonConfig
 from reviewtui.project.facts import ProjectFacts
 
@@ -53,7 +54,7 @@ def _limit_finding(
             return finding(
                 service,
                 Status.PASS,
-                f"{what} limited: {limit.key} {limit.value}",
+                f"{what} limited: {limit.key} {spelled(limit.value)}",
                 service.evidence_at(limit.location),
             )
     for limit in limits:
@@ -70,7 +71,7 @@ def _limit_finding(
             return finding(
                 service,
                 Status.UNKNOWN,
-                f"cannot read {limit.key} {limit.value!r} as a limit",
+                f"cannot read {limit.key} {spelled(limit.value)} as a limit",
                 service.evidence_at(limit.location),
             )
     if limits:
@@ -78,7 +79,7 @@ def _limit_finding(
         return finding(
             service,
             Status.FAIL,
-            f"{limit.key} {limit.value} means no {what} limit",
+            f"{limit.key} {spelled(limit.value)} means no {what} limit",
             service.evidence_at(limit.location),
         )
     return finding(
@@ -139,8 +140,8 @@ def _pids_limit(project: ComposeProject, service: ComposeService) -> Finding:
 
 def _ulimit_text(name: Any, value: Any) -> str:
     if isinstance(value, dict):
-        return f"{name} {value.get('soft', '?')}/{value.get('hard', '?')}"
-    return f"{name} {value}"
+        return f"{name} {spelled(value.get('soft', '?'))}/{spelled(value.get('hard', '?'))}"
+    return f"{name} {spelled(value)}"
 
 
 def _unlimited(value: Any) -> bool:
@@ -208,9 +209,9 @@ def _daemon_ulimits(config: DaemonConfig) -> Finding:
                 (config.evidence("default-ulimits"),),
             )
         listed = [
-            f"{name} {limit.get('Soft', '?')}/{limit.get('Hard', '?')}"
+            f"{name} {spelled(limit.get('Soft', '?'))}/{spelled(limit.get('Hard', '?'))}"
             if isinstance(limit, dict)
-            else f"{name} {limit}"
+            else f"{name} {spelled(limit)}"
             for name, limit in value.items()
         ]
         return Finding(

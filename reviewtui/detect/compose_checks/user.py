@@ -7,6 +7,7 @@ from reviewtui.detect.compose_checks.builds import built_stage
 from reviewtui.detect.compose_checks.findings import Check, finding, services
 from reviewtui.model import Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
+from reviewtui.project.compose_yaml import spelled
 from reviewtui.project.facts import ProjectFacts
 
 # ContainerAdministrator is the administrator of Windows containers.
@@ -37,7 +38,7 @@ def runtime_user(facts: ProjectFacts) -> list[Finding]:
 
 
 def _explicit_user(service: ComposeService) -> Finding:
-    user = str(service.data["user"]).strip()
+    user = spelled(service.data["user"]).strip()
     evidence = service.evidence("user")
     substitution = service.data.substitution_of("user")
     if substitution is not None and substitution.unset and not user.replace(":", ""):

@@ -8,6 +8,7 @@ from typing import Any
 from reviewtui.detect.daemon_checks.findings import daemon_finding
 from reviewtui.model import Finding, Status
 from reviewtui.project.compose import ComposeService
+from reviewtui.project.compose_yaml import spelled
 from reviewtui.project.daemon import DaemonConfig
 from reviewtui.project.facts import ProjectFacts
 
@@ -35,8 +36,8 @@ def _judge_logging(driver: Any, options: Any) -> tuple[Status, str]:
         return Status.PASS, "the local driver rotates its files by default"
     if _has_limit(options, "max-size"):
         files = options.get("max-file") if isinstance(options, dict) else None
-        kept = f", {files} files kept" if files not in (None, "") else ""
-        return Status.PASS, f"json-file rotates at max-size {options['max-size']}{kept}"
+        kept = f", {spelled(files)} files kept" if files not in (None, "") else ""
+        return Status.PASS, f"json-file rotates at max-size {spelled(options['max-size'])}{kept}"
     return Status.FAIL, "json-file logs without max-size grow without limit"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reviewtui.detect.daemon_checks.findings import daemon_finding, per_daemon, unreadable
 from reviewtui.model import Evidence, Finding, Status
+from reviewtui.project.compose_yaml import spelled
 from reviewtui.project.daemon import DaemonConfig
 
 # The level CIS asks for: every event an investigation needs, without debug output.
@@ -21,7 +22,7 @@ def _daemon_icc(config: DaemonConfig) -> Finding:
             "bridge reach each other only through published ports",
             config.evidence("icc"),
         )
-    state = "not set" if not config.has("icc") else f"{config.get('icc')!r}"
+    state = "not set" if not config.has("icc") else spelled(config.get("icc"))
     return daemon_finding(
         config,
         Status.FAIL,
@@ -106,7 +107,7 @@ def _log_level(config: DaemonConfig) -> str | None:
         return None
     if str(level).strip().lower() == "debug":
         return "log-level debug logs requests and their data"
-    return f"log-level {level} drops the info events an investigation needs"
+    return f"log-level {spelled(level)} drops the info events an investigation needs"
 
 
 def _storage_driver(config: DaemonConfig) -> str | None:
@@ -150,7 +151,9 @@ def _confirmations(config: DaemonConfig) -> list[tuple[str, str]]:
     found = []
     parent = config.get("cgroup-parent")
     if parent is not None and str(parent).strip():
-        found.append(("cgroup-parent", f"cgroup-parent {parent} moves every container's cgroup"))
+        found.append(
+            ("cgroup-parent", f"cgroup-parent {spelled(parent)} moves every container's cgroup")
+        )
     options = config.get("storage-opts")
     entries = options if isinstance(options, list) else []
     if any(str(option).strip().lower().startswith("dm.basesize") for option in entries):
@@ -192,7 +195,7 @@ def _daemon_safe_defaults(config: DaemonConfig) -> Finding:
 
 def _safe_reason(config: DaemonConfig) -> str:
     profile = config.get("seccomp-profile")
-    custom = f", custom seccomp profile {profile}" if profile else ""
+    custom = f", custom seccomp profile {spelled(profile)}" if profile else ""
     return f"log level info, iptables on, no aufs, experimental off{custom}"
 
 

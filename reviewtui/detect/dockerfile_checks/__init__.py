@@ -29,9 +29,9 @@ from reviewtui.detect.dockerfile_checks.base_image import (
 from reviewtui.detect.dockerfile_checks.context import build_contexts, dockerignore
 from reviewtui.detect.dockerfile_checks.findings import Detector
 from reviewtui.detect.dockerfile_checks.instructions import copy_not_add, healthcheck
+from reviewtui.detect.dockerfile_checks.secret_files import secret_file_kind
 from reviewtui.detect.dockerfile_checks.secrets import (
     build_secret_mounts,
-    secret_file_kind,
     secret_files_in_image,
     secrets_in_arg_env,
 )

@@ -8,19 +8,17 @@ from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
     base_evidence,
     each_dockerfile,
+    evidence_at,
     evidence_of,
     final_stage,
     make_finding,
     root_stage,
+    worst_status,
 )
-from reviewtui.model import Finding, Status
-from reviewtui.project.dockerfile import Dockerfile, ImageRef, Stage
+from reviewtui.detect.dockerfile_checks.pulled_images import FROM, PulledImage, pulled_images
+from reviewtui.model import Evidence, Finding, Status
+from reviewtui.project.dockerfile import Dockerfile, ImageRef
 from reviewtui.project.facts import ProjectFacts
-
-
-def image_text(stage: Stage) -> str:
-    return stage.image if stage.image is not None else stage.base
-
 
 # -- base images ----------------------------------------------------------------------------
 
@@ -51,58 +49,97 @@ def _publisher(ref: ImageRef) -> str | None:
     return None
 
 
-def base_image_trusted(facts: ProjectFacts) -> list[Finding]:
-    """Whether the final stage's root base image comes from a publisher one can trust.
+def unresolved_reason(written: str, line: int) -> str:
+    """Why an image cannot be judged: a variable without a default, or no image at all."""
+    if not written:
+        return f"the FROM at line {line} names no image; Docker refuses it"
+    return f"the base image {written} comes from a build argument with no default"
 
-    PASS for scratch, Docker Official Images (no namespace, ``docker.io/library/``) and
-    the verified publishers listed in ``_VERIFIED_PUBLISHERS``; FAIL for an image pulled
-    from a registry addressed by IP or ``localhost`` (usually plain HTTP, never a known
-    publisher); UNKNOWN for every other namespace or registry, which a person must vet.
+
+def base_image_trusted(facts: ProjectFacts) -> list[Finding]:
+    """Whether the images the final image is made of come from a publisher one can trust.
+
+    Judged on the root base image of the final stage's lineage and on every image a
+    ``COPY --from`` (or ``RUN --mount=...,from=``) of that lineage pulls instead of
+    naming a stage. PASS for scratch, Docker Official Images (no namespace,
+    ``docker.io/library/``) and the verified publishers listed in
+    ``_VERIFIED_PUBLISHERS``; FAIL for an image pulled from a registry addressed by IP or
+    ``localhost`` (usually plain HTTP, never a known publisher); UNKNOWN for every other
+    namespace or registry, which a person must vet. The worst image decides.
     """
     return each_dockerfile(facts, _judge_base_trusted)
 
 
+_Verdict = tuple[Status, str, list[Evidence]]
+
+
 def _judge_base_trusted(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
+    lineage = {stage.index for stage in dockerfile.lineage()}
+    verdicts = [_root_trust(dockerfile)]
+    copied = [
+        image
+        for image in pulled_images(dockerfile)
+        if image.via != FROM and image.stage.index in lineage
+    ]
+    for image in copied:
+        status, reason = _image_trust(image)
+        verdicts.append((status, reason, [evidence_at(dockerfile, image.line)]))
+    status = worst_status([status for status, _, _ in verdicts])
+    deciding = [verdict for verdict in verdicts if verdict[0] is status]
+    if status is Status.PASS:
+        reason = verdicts[0][1]
+        if len(copied) == 1:
+            reason += "; " + verdicts[1][1]
+        elif copied:
+            reason += f"; the {len(copied)} images COPY --from pulls come from known publishers"
+        deciding = verdicts
+    else:
+        more = len(deciding) - 1
+        reason = deciding[0][1] + (f" (and {more} more)" if more else "")
+    evidence = [item for _, _, found in deciding for item in found]
+    return make_finding(dockerfile, status, reason, evidence)
+
+
+def _root_trust(dockerfile: Dockerfile) -> _Verdict:
+    """The verdict on the final stage's root base image, with its FROM lines."""
     root = root_stage(dockerfile)
     evidence = base_evidence(dockerfile)
     if root.unresolved:
-        return make_finding(
-            dockerfile,
-            Status.UNKNOWN,
-            f"the base image {root.base} comes from a build argument with no default",
-            evidence,
-        )
+        return Status.UNKNOWN, unresolved_reason(root.base, root.line), evidence
     if root.is_scratch:
-        return make_finding(
-            dockerfile,
+        return (
             Status.PASS,
             "the final stage starts FROM scratch; no base image is pulled",
             evidence,
         )
     ref = root.image_ref
     if ref is None:
-        return make_finding(
-            dockerfile, Status.UNKNOWN, f"the base image {root.base} could not be read", evidence
-        )
+        return Status.UNKNOWN, f"the base image {root.base} could not be read", evidence
+    status, predicate = _publisher_verdict(ref)
+    return status, f"{ref.short} {predicate}", evidence
+
+
+def _image_trust(image: PulledImage) -> tuple[Status, str]:
+    """The verdict on an image a ``--from`` pulls, worded as such."""
+    if image.ref is None:
+        return Status.UNKNOWN, f"{image.via} pulls {image.text}, which could not be read"
+    status, predicate = _publisher_verdict(image.ref)
+    return status, f"{image.via} pulls {image.ref.short}, which {predicate}"
+
+
+def _publisher_verdict(ref: ImageRef) -> tuple[Status, str]:
+    """Whether an image's publisher is trusted, and why (``comes from ...``)."""
     if _untrusted_registry(ref):
-        return make_finding(
-            dockerfile,
-            Status.FAIL,
-            f"the base image comes from {ref.registry}, "
-            "a registry addressed by IP or localhost, not a known publisher",
-            evidence,
+        return Status.FAIL, (
+            f"comes from {ref.registry}, "
+            "a registry addressed by IP or localhost, not a known publisher"
         )
     publisher = _publisher(ref)
     if publisher is not None:
-        return make_finding(
-            dockerfile, Status.PASS, f"{ref.text} comes from {publisher}", evidence
-        )
-    return make_finding(
-        dockerfile,
-        Status.UNKNOWN,
-        f"{ref.text} is neither an official nor a "
-        "verified-publisher image; a person must confirm the publisher",
-        evidence,
+        return Status.PASS, f"comes from {publisher}"
+    return Status.UNKNOWN, (
+        "is neither an official nor a verified-publisher image; a person must confirm "
+        "the publisher"
     )
 
 
@@ -118,124 +155,168 @@ _FLOATING_TAGS = frozenset(
 _VARIANT_WORDS = frozenset("alpine slim jre jdk windowsservercore nanoserver".split())
 
 
-def floating_reason(ref: ImageRef) -> str | None:
-    """Why a tag does not pin a version, or None when it does."""
+def _floating_kind(ref: ImageRef) -> str | None:
+    """``untagged``, ``moving`` or ``variant`` when the tag does not pin a version."""
     if ref.digest:
         return None
     if ref.tag is None:
-        return "has no tag, so it pulls latest"
+        return "untagged"
     tag = ref.tag.lower()
     if tag.split("-", 1)[0] in _FLOATING_TAGS:
-        return f"uses the moving tag {ref.tag}"
+        return "moving"
     if all(word in _VARIANT_WORDS for word in tag.split("-")):
+        return "variant"
+    return None
+
+
+def floating_reason(ref: ImageRef) -> str | None:
+    """Why a tag does not pin a version (``has no tag, so it pulls latest``), or None."""
+    kind = _floating_kind(ref)
+    if kind == "untagged":
+        return "has no tag, so it pulls latest"
+    if kind == "moving":
+        return f"uses the moving tag {ref.tag}"
+    if kind == "variant":
         return f"uses the variant tag {ref.tag}, which follows the newest version"
     return None
 
 
-def _pulling_stages(dockerfile: Dockerfile) -> list[Stage]:
-    return [stage for stage in dockerfile.stages if stage.pulls_image]
+def _unpinned_reason(image: PulledImage) -> str | None:
+    """Why a pulled image is not pinned to a version, worded for how it is pulled."""
+    if image.ref is None:
+        return None
+    if image.via == FROM:
+        reason = floating_reason(image.ref)
+        return image.describe(reason) if reason else None
+    kind = _floating_kind(image.ref)
+    if kind == "untagged":
+        return image.describe("with no tag, so it gets latest")
+    if kind == "moving":
+        return image.describe(f"with the moving tag {image.ref.tag}")
+    if kind == "variant":
+        return image.describe(
+            f"with the variant tag {image.ref.tag}, which follows the newest version"
+        )
+    return None
+
+
+def _no_image_pulled(dockerfile: Dockerfile) -> Finding:
+    return make_finding(
+        dockerfile,
+        Status.NOT_APPLICABLE,
+        "every stage starts from scratch or an earlier stage; no image is pulled",
+        [evidence_of(dockerfile, final_stage(dockerfile).from_instruction)],
+    )
+
+
+def _unresolved_finding(dockerfile: Dockerfile, unresolved: list[PulledImage]) -> Finding:
+    """UNKNOWN for images from variables without a default or that cannot be read."""
+    first = unresolved[0]
+    reason = (
+        unresolved_reason(first.written, first.line)
+        if not first.resolved
+        else f"the image {first.text} could not be read"
+    )
+    return make_finding(
+        dockerfile,
+        Status.UNKNOWN,
+        reason,
+        [evidence_at(dockerfile, image.line) for image in unresolved],
+    )
+
+
+def _images_phrase(images: list[PulledImage]) -> str:
+    """``every FROM`` or ``every FROM and COPY --from image``: what a pass speaks of."""
+    vias = {image.via for image in images} - {FROM}
+    return "every FROM" + "".join(f" and {via} image" for via in sorted(vias))
 
 
 def base_image_tag(facts: ProjectFacts) -> list[Finding]:
-    """Whether every FROM that pulls an image, in every stage, pins a version.
+    """Whether every image the build pulls, in every stage, is pinned to a version.
 
-    FAIL for no tag, ``latest`` and moving tags (``stable``, ``lts``, ``edge``...); a
-    digest pins whatever the tag says. Build-argument defaults are substituted first; a
-    FROM whose image comes from an argument with no default is UNKNOWN. Stages built on
-    earlier stages and ``scratch`` pull nothing and are skipped.
+    Judges each FROM that pulls an image and each ``COPY --from`` or
+    ``RUN --mount=...,from=`` that names an image rather than a stage. FAIL for no tag,
+    ``latest`` and moving tags (``stable``, ``lts``, ``edge``...); a digest pins whatever
+    the tag says. Build-argument defaults are substituted first; an image from an
+    argument with no default is UNKNOWN. Stages built on earlier stages and ``scratch``
+    pull nothing and are skipped.
     """
     return each_dockerfile(facts, _judge_tag)
 
 
 def _judge_tag(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
-    stages = _pulling_stages(dockerfile)
-    if not stages:
-        return make_finding(
-            dockerfile,
-            Status.NOT_APPLICABLE,
-            "every stage starts from scratch or an earlier stage; no image is pulled",
-            [evidence_of(dockerfile, final_stage(dockerfile).from_instruction)],
-        )
-    offending: list[tuple[Stage, str]] = []
-    unresolved: list[Stage] = []
-    for stage in stages:
-        if "@sha256:" in stage.base:
+    images = pulled_images(dockerfile)
+    if not images:
+        return _no_image_pulled(dockerfile)
+    offending: list[tuple[PulledImage, str]] = []
+    unresolved: list[PulledImage] = []
+    for image in images:
+        if image.pinned_by_digest:
             continue
-        ref = stage.image_ref
-        if ref is None:
-            unresolved.append(stage)
+        if image.ref is None:
+            unresolved.append(image)
             continue
-        reason = floating_reason(ref)
+        reason = _unpinned_reason(image)
         if reason is not None:
-            offending.append((stage, reason))
+            offending.append((image, reason))
     if offending:
-        stage, reason = offending[0]
-        more = f" (and {len(offending) - 1} more FROM lines)" if len(offending) > 1 else ""
+        more = f" (and {len(offending) - 1} more)" if len(offending) > 1 else ""
         return make_finding(
             dockerfile,
             Status.FAIL,
-            f"FROM {image_text(stage)} {reason}{more}",
-            [evidence_of(dockerfile, s.from_instruction) for s, _ in offending],
+            offending[0][1] + more,
+            [evidence_at(dockerfile, image.line) for image, _ in offending],
         )
     if unresolved:
-        return make_finding(
-            dockerfile,
-            Status.UNKNOWN,
-            f"the image {unresolved[0].base} comes from a build argument with no default",
-            [evidence_of(dockerfile, s.from_instruction) for s in unresolved],
-        )
+        return _unresolved_finding(dockerfile, unresolved)
     return make_finding(
         dockerfile,
         Status.PASS,
-        "every FROM pins a version",
-        [evidence_of(dockerfile, s.from_instruction) for s in stages],
+        f"{_images_phrase(images)} pins a version",
+        [evidence_at(dockerfile, image.line) for image in images],
     )
 
 
 def base_image_digest(facts: ProjectFacts) -> list[Finding]:
-    """Whether every FROM that pulls an image, in every stage, pins it by ``@sha256:``.
+    """Whether every image the build pulls, in every stage, is pinned by ``@sha256:``.
 
-    A tag can be moved to other content; only a digest names exact bytes. Evidence is
-    each FROM line that lacks one; an image from an argument with no default is UNKNOWN.
+    Judges each FROM that pulls an image and each ``COPY --from`` or
+    ``RUN --mount=...,from=`` that names an image rather than a stage. A tag can be moved
+    to other content; only a digest names exact bytes. Evidence is each line whose image
+    lacks one; an image from an argument with no default is UNKNOWN.
     """
     return each_dockerfile(facts, _judge_digest)
 
 
 def _judge_digest(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
-    stages = _pulling_stages(dockerfile)
-    if not stages:
-        return make_finding(
-            dockerfile,
-            Status.NOT_APPLICABLE,
-            "every stage starts from scratch or an earlier stage; no image is pulled",
-            [evidence_of(dockerfile, final_stage(dockerfile).from_instruction)],
-        )
-    missing: list[Stage] = []
-    unresolved: list[Stage] = []
-    for stage in stages:
-        if "@sha256:" in stage.base or (stage.image and "@sha256:" in stage.image):
+    images = pulled_images(dockerfile)
+    if not images:
+        return _no_image_pulled(dockerfile)
+    missing: list[PulledImage] = []
+    unresolved: list[PulledImage] = []
+    for image in images:
+        if image.pinned_by_digest:
             continue
-        (unresolved if stage.unresolved else missing).append(stage)
+        (missing if image.ref is not None else unresolved).append(image)
     if missing:
-        names = ", ".join(image_text(stage) for stage in missing[:3])
+        names = ", ".join(
+            image.text if image.via == FROM else f"{image.text} ({image.via})"
+            for image in missing[:3]
+        )
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         return make_finding(
             dockerfile,
             Status.FAIL,
-            f"not pinned by digest: {names}",
-            [evidence_of(dockerfile, s.from_instruction) for s in missing],
+            f"not pinned by digest: {names}{more}",
+            [evidence_at(dockerfile, image.line) for image in missing],
         )
     if unresolved:
-        return make_finding(
-            dockerfile,
-            Status.UNKNOWN,
-            f"the image {unresolved[0].base} comes from a build argument with no default",
-            [evidence_of(dockerfile, s.from_instruction) for s in unresolved],
-        )
+        return _unresolved_finding(dockerfile, unresolved)
     return make_finding(
         dockerfile,
         Status.PASS,
-        "every FROM pins its image by digest",
-        [evidence_of(dockerfile, s.from_instruction) for s in stages],
+        f"{_images_phrase(images)} pins its image by digest",
+        [evidence_at(dockerfile, image.line) for image in images],
     )
 
 
@@ -303,10 +384,7 @@ def _judge_minimal(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     evidence = base_evidence(dockerfile)
     if root.unresolved:
         return make_finding(
-            dockerfile,
-            Status.UNKNOWN,
-            f"the base image {root.base} comes from a build argument with no default",
-            evidence,
+            dockerfile, Status.UNKNOWN, unresolved_reason(root.base, root.line), evidence
         )
     if root.is_scratch:
         return make_finding(

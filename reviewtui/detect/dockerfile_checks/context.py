@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass, field
 
 from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
@@ -12,10 +13,12 @@ from reviewtui.detect.dockerfile_checks.findings import (
     make_finding,
     worst,
 )
+from reviewtui.detect.dockerfile_checks.secret_files import secret_file_kind
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction
-from reviewtui.project.dockerignore import IgnorePattern
+from reviewtui.project.dockerignore import DockerIgnore, IgnorePattern
 from reviewtui.project.facts import ProjectFacts
+from reviewtui.project.textfile import read_text
 
 # Sources that COPY or ADD fetch from elsewhere than the build context.
 REMOTE_SOURCE = re.compile(r"(?i)^(https?|ftp)://|^git@")
@@ -59,12 +62,54 @@ def reads_context(instruction: Instruction) -> bool:
 
 # -- build context ----------------------------------------------------------------------------
 
-# Paths a .dockerignore must keep out of the context, grouped by what they stand for.
-_MUST_EXCLUDE = (
-    (".git", (".git/config",)),
-    (".env files", (".env", ".env.local")),
-    ("private keys", ("id_rsa", "secrets/server.key", "secrets/server.pem")),
+
+@dataclass(frozen=True)
+class _Concern:
+    """What a .dockerignore must keep out: sample paths, the pattern that covers each,
+    and how to tell the context's own files of that kind."""
+
+    label: str
+    samples: tuple[tuple[str, str], ...]
+    kinds: frozenset[str]
+
+
+# The samples stand for files added later as much as for those there today: a key
+# belongs in no context, wherever it sits, so a pattern that only covers the top of the
+# context (Docker's ``*.key``) leaves keys in subfolders to be sent. ``.env`` files and
+# ``.git`` live at the top of a project, so top-level patterns cover them.
+_CONCERNS = (
+    _Concern(".git", ((".git/config", ".git"),), frozenset()),
+    _Concern(
+        ".env files",
+        ((".env", ".env*"), (".env.local", ".env*")),
+        frozenset({"an environment file"}),
+    ),
+    _Concern(
+        "private keys",
+        (
+            ("id_rsa", "id_rsa*"),
+            ("secrets/server.key", "**/*.key"),
+            ("secrets/server.pem", "**/*.pem"),
+        ),
+        frozenset({"an SSH private key", "a private key", "a PEM key or certificate"}),
+    ),
 )
+
+
+@dataclass
+class _Gaps:
+    """What one .dockerignore lets through, gathered concern by concern."""
+
+    missing: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    top_only: list[IgnorePattern] = field(default_factory=list)
+    reincluding: list[IgnorePattern] = field(default_factory=list)
+    related: list[IgnorePattern] = field(default_factory=list)
+    covering: list[IgnorePattern] = field(default_factory=list)
+
+    def add_fix(self, pattern: str) -> None:
+        if pattern not in self.fixes:
+            self.fixes.append(pattern)
 
 
 def dockerignore(facts: ProjectFacts) -> list[Finding]:
@@ -73,9 +118,12 @@ def dockerignore(facts: ProjectFacts) -> list[Finding]:
 
     The context is the one a compose service gives, else the Dockerfile's folder;
     ``<Dockerfile>.dockerignore`` beside the file wins over ``.dockerignore`` at the
-    context root, as Docker does. Judged on sample
-    paths (``.git/config``, ``.env``, ``.env.local``, ``id_rsa``, ``secrets/server.key``,
-    ``secrets/server.pem``). NOT_APPLICABLE when no stage COPYs or ADDs from the context.
+    context root, as Docker does. "Excluded" means what Docker's matcher makes of the
+    patterns, as for ``image.no-secrets-in-layers``: ``*.key`` covers only the top of the
+    context. Judged on sample paths that stand for files added later (``.git/config``,
+    ``.env``, ``.env.local``, ``id_rsa``, ``secrets/server.key``, ``secrets/server.pem``)
+    and on the context's own ``.env`` and key files; the reason names the patterns to
+    add. NOT_APPLICABLE when no stage COPYs or ADDs from the context.
     """
     compose_contexts = build_contexts(facts)
 
@@ -110,31 +158,125 @@ def _judge_dockerignore(
             f"no .dockerignore: expected {expected} at the root of the build context",
             [evidence_of(dockerfile, first_copy)],
         )
-    missing: list[str] = []
-    deciding: list[IgnorePattern] = []
-    for concern, samples in _MUST_EXCLUDE:
-        patterns = [ignore.deciding_pattern(sample) for sample in samples]
-        if not all(ignore.excludes(sample) for sample in samples):
-            missing.append(concern)
-        deciding.extend(p for p in patterns if p is not None and not p.exception)
-    if missing:
-        first_line = ignore.patterns[0].line if ignore.patterns else None
+    gaps = _Gaps()
+    own_files = _context_files(facts, context)
+    for concern in _CONCERNS:
+        _find_gaps(ignore, concern, own_files, gaps)
+    if gaps.missing:
+        shown = gaps.top_only + gaps.reincluding + gaps.related
+        cited = sorted({p.line: p for p in shown}.values(), key=lambda p: p.line)
+        evidence = [_pattern_evidence(ignore.path, p) for p in cited] or [
+            _first_line_evidence(facts, ignore)
+        ]
         return make_finding(
             dockerfile,
             Status.FAIL,
-            f"{ignore.path} does not exclude {', '.join(missing)}",
-            [Evidence(ignore.path, first_line, ""), evidence_of(dockerfile, first_copy)],
+            _gap_reason(ignore.path, gaps),
+            [*evidence, evidence_of(dockerfile, first_copy)],
         )
-    unique = {pattern.line: pattern for pattern in deciding}
+    unique = sorted({p.line: p for p in gaps.covering}.values(), key=lambda p: p.line)
     return make_finding(
         dockerfile,
         Status.PASS,
         f"{ignore.path} excludes .git, .env files and private keys",
-        [
-            Evidence(ignore.path, p.line, p.text)
-            for p in sorted(unique.values(), key=lambda p: p.line)
-        ],
+        [_pattern_evidence(ignore.path, p) for p in unique],
     )
+
+
+def _context_files(facts: ProjectFacts, context: str) -> list[tuple[str, str]]:
+    """(path in the context, kind) of the context's own secret-looking files."""
+    prefix = context_prefix(context)
+    found = []
+    for rel in facts.files:
+        if rel.startswith(prefix):
+            kind = secret_file_kind(rel)
+            if kind is not None:
+                found.append((rel[len(prefix) :], kind))
+    return found
+
+
+def _find_gaps(
+    ignore: DockerIgnore, concern: _Concern, own_files: list[tuple[str, str]], gaps: _Gaps
+) -> None:
+    """Add to ``gaps`` what of ``concern`` the .dockerignore lets through, and why."""
+    missing_before = len(gaps.missing)
+    lacking = []
+    covering = []
+    for sample, fix in concern.samples:
+        deciding = ignore.deciding_pattern(sample)
+        if deciding is not None and not deciding.exception:
+            covering.append(deciding)
+            continue
+        lacking.append(sample)
+        gaps.add_fix(fix)
+        if deciding is not None:
+            gaps.reincluding.append(deciding)
+        elif "/" in sample:
+            top = ignore.deciding_pattern(sample.rsplit("/", 1)[-1])
+            if top is not None and not top.exception and top not in gaps.top_only:
+                gaps.top_only.append(top)
+    if lacking:
+        gaps.missing.append(_missing_words(concern, lacking))
+    for path, kind in own_files:
+        if kind in concern.kinds and not ignore.excludes(path):
+            # A file that is there today is named first.
+            if len(gaps.missing) == missing_before:
+                gaps.missing.append(path)
+            else:
+                gaps.missing[-1] = f"{path} and {gaps.missing[-1]}"
+            name = path.rsplit("/", 1)[-1]
+            gaps.add_fix(f"**/{name}" if "/" in path else name)
+            break
+    # The patterns that do cover part of a concern show where it falls short.
+    (gaps.related if len(gaps.missing) > missing_before else gaps.covering).extend(covering)
+
+
+def _missing_words(concern: _Concern, lacking: list[str]) -> str:
+    """How a reason names the part of a concern that gets through."""
+    if concern.label == ".env files":
+        if lacking == [".env.local"]:
+            return "`.env.local` and other `.env.*` files"
+        return ".env files"
+    if concern.label == "private keys":
+        if all("/" in sample for sample in lacking):
+            return "private keys in subfolders"
+        return "private keys"
+    return concern.label
+
+
+def _gap_reason(path: str, gaps: _Gaps) -> str:
+    """``X does not exclude A and B: `*.key` matches only at the top ...; add ...``."""
+    reason = f"{path} does not exclude {_join(gaps.missing, 'or')}"
+    notes = []
+    if gaps.top_only:
+        names = [f"`{p.pattern}`" for p in gaps.top_only]
+        verb = "matches" if len(names) == 1 else "match"
+        notes.append(f"{_join(names)} {verb} only at the top of the context")
+    if gaps.reincluding:
+        names = [f"`!{p.pattern}`" for p in gaps.reincluding]
+        notes.append(f"{_join(names)} sends them again")
+    fixes = _join([f"`{fix}`" for fix in gaps.fixes])
+    return f"{reason}: {'; '.join(notes + [f'add {fixes}'])}"
+
+
+def _join(words: list[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``or`` for ``last``)."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
+def _pattern_evidence(path: str, pattern: IgnorePattern) -> Evidence:
+    return Evidence(path, pattern.line, pattern.text)
+
+
+def _first_line_evidence(facts: ProjectFacts, ignore: DockerIgnore) -> Evidence:
+    """The .dockerignore's first pattern, else its first line: what shows it falls short."""
+    if ignore.patterns:
+        return _pattern_evidence(ignore.path, ignore.patterns[0])
+    text, _ = read_text(facts.root, ignore.path, max_bytes=64 * 1024)
+    first = text.split("\n", 1)[0] if text else ""
+    return Evidence(ignore.path, 1 if text else None, first)
 
 
 DETECTORS: dict[str, Detector] = {

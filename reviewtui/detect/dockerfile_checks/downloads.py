@@ -10,7 +10,6 @@ from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
     Hit,
     each_dockerfile,
-    evidence_of,
     judge_hits,
     unique_lines,
 )
@@ -116,7 +115,8 @@ def _judge_pipe_to_shell(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding
     for step in run_steps(dockerfile):
         if not step.posix:
             if _POWERSHELL_EXEC.search(step.text) and _POWERSHELL_DOWNLOAD.search(step.text):
-                hits.append(Hit(step.line, f"{where(step)} runs a download with iex"))
+                line = dockerfile.line_matching(step.instruction, _POWERSHELL_EXEC)
+                hits.append(Hit(line, f"{where(step)} runs a download with iex"))
             continue
         if not step.holds(*DOWNLOADERS):
             continue
@@ -285,7 +285,8 @@ def _judge_downloads(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             checked.append(instruction.start_line)
         else:
             reason = f"ADD downloads {remote[0]} without --checksum"
-            hits.append(Hit(evidence_of(dockerfile, instruction).line or 1, reason))
+            line = dockerfile.line_containing(instruction, remote[0])
+            hits.append(Hit(line, reason))
     for step in run_steps(dockerfile):
         if not step.posix or not step.holds(*DOWNLOADERS):
             continue

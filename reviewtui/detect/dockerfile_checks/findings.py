@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,8 +18,13 @@ Judge = Callable[[ProjectFacts, Dockerfile], Finding]
 
 
 def target_of(dockerfile: Dockerfile) -> Target:
-    """The target a Dockerfile's findings are about: the file itself."""
-    return Target(TargetKind.DOCKERFILE, dockerfile.path, dockerfile.path)
+    """The target a Dockerfile's findings are about: the file itself (made once per file)."""
+    target = dockerfile.memo.get("target")
+    if target is None:
+        target = dockerfile.memo["target"] = Target(
+            TargetKind.DOCKERFILE, dockerfile.path, dockerfile.path
+        )
+    return target  # type: ignore[no-any-return]
 
 
 def evidence_at(dockerfile: Dockerfile, line: int, snippet: str | None = None) -> Evidence:
@@ -40,6 +46,15 @@ def evidence_of(dockerfile: Dockerfile, instruction: Instruction) -> Evidence:
     return evidence_at(dockerfile, instruction.start_line, instruction.snippet)
 
 
+def assignment_line(dockerfile: Dockerfile, instruction: Instruction, name: str) -> int:
+    """The physical line of a continued ARG or ENV that sets ``name``."""
+    if instruction.end_line == instruction.start_line or not name:
+        return instruction.start_line
+    # Not after $ or {: that is a reference to the variable, not its assignment.
+    pattern = re.compile(r"(?<![A-Za-z0-9_${])" + re.escape(name) + r"""(?=[=\s"']|$)""")
+    return dockerfile.line_matching(instruction, pattern)
+
+
 def make_finding(
     dockerfile: Dockerfile, status: Status, reason: str, evidence: Iterable[Evidence] = ()
 ) -> Finding:
@@ -52,6 +67,11 @@ _DECIDING_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICAB
 def worst(findings: list[Finding]) -> Finding:
     """The finding that decides when one Dockerfile is judged several ways (contexts)."""
     return min(findings, key=lambda finding: _DECIDING_ORDER.index(finding.status))
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """The status that decides among several: fail, then unknown, pass, not applicable."""
+    return min(statuses, key=_DECIDING_ORDER.index, default=Status.NOT_APPLICABLE)
 
 
 def each_dockerfile(facts: ProjectFacts, judge: Judge) -> list[Finding]:

@@ -53,7 +53,12 @@ def copy_not_add(facts: ProjectFacts) -> list[Finding]:
 
 
 def _judge_add(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
-    adds = [(ins, _add_kind(ins)) for ins in dockerfile.instructions if ins.keyword == "ADD"]
+    # An ADD without a source is the reader's problem to report, not one to judge here.
+    adds = [
+        (ins, _add_kind(ins))
+        for ins in dockerfile.instructions
+        if ins.keyword == "ADD" and (ins.heredocs or copy_sources(ins))
+    ]
     for kind, reason in (
         ("unverified", "ADD downloads {source} without --checksum: the download is not verified"),
         ("remote", "ADD downloads {source}; use curl or wget with a checksum check, or COPY"),

@@ -13,16 +13,21 @@ from reviewtui.detect.dockerfile_checks.context import (
     context_prefix,
     contexts_of,
     copy_sources,
+    reads_context,
 )
 from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
+    Hit,
+    assignment_line,
     each_dockerfile,
+    evidence_at,
     evidence_of,
     final_stage,
     make_finding,
     worst,
 )
-from reviewtui.masking import is_secret_name
+from reviewtui.detect.dockerfile_checks.secret_files import secret_file_kind
+from reviewtui.masking import is_secret_name, mask_secrets
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction
 from reviewtui.project.dockerignore import DockerIgnore
@@ -30,59 +35,6 @@ from reviewtui.project.facts import ProjectFacts
 from reviewtui.project.textfile import read_text
 
 # -- files in the image ---------------------------------------------------------------------
-
-_ENV_TEMPLATES = frozenset("example sample template dist defaults schema tpl tmpl".split())
-# Public material that wears a .pem or .key suffix: certificates, CA bundles, repo keys.
-_PUBLIC_KEY_HINT = re.compile(
-    r"(?i)(^|[-_.])(ca|cacert|cert|certificate|chain|fullchain|bundle|public|pub|gpg|pgp|"
-    r"signing|archive|release|keyring|apt|repo)([-_.]|$)"
-)
-_SECRET_FILE_NAMES = {
-    ".env": "an environment file",
-    "id_rsa": "an SSH private key",
-    "id_dsa": "an SSH private key",
-    "id_ecdsa": "an SSH private key",
-    "id_ed25519": "an SSH private key",
-    ".npmrc": "an npm config with a registry token",
-    ".netrc": "a netrc file with passwords",
-    "_netrc": "a netrc file with passwords",
-    ".git-credentials": "stored git credentials",
-    "credentials.json": "a credentials file",
-    ".pypirc": "a PyPI config with a password",
-    ".pgpass": "a PostgreSQL password file",
-    ".dockercfg": "registry credentials",
-}
-_SECRET_SUFFIXES = {
-    ".pem": "a PEM key or certificate",
-    ".key": "a private key",
-    ".p12": "a PKCS#12 key store",
-    ".pfx": "a PKCS#12 key store",
-    ".ppk": "a PuTTY private key",
-}
-
-
-def secret_file_kind(path: str) -> str | None:
-    """What secret a file of this path looks like it holds, or None.
-
-    Judged on the name alone: ``.env`` files (not ``.env.example`` and other templates),
-    SSH private keys, ``.npmrc``, ``.netrc``, cloud and registry credentials, ``*.pem``,
-    ``*.key``, ``*.p12``, ``*.pfx`` (not names that say certificate, CA or public key).
-    """
-    lowered = path.lower().rstrip("/")
-    name = lowered.rsplit("/", 1)[-1]
-    if name in _SECRET_FILE_NAMES:
-        return _SECRET_FILE_NAMES[name]
-    if name.startswith(".env.") and not _ENV_TEMPLATES.intersection(name[5:].split(".")):
-        return "an environment file"
-    if lowered.endswith((".aws/credentials", ".docker/config.json")):
-        return "cloud or registry credentials"
-    for suffix, kind in _SECRET_SUFFIXES.items():
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            if suffix in (".pem", ".key") and _PUBLIC_KEY_HINT.search(stem):
-                return None
-            return kind
-    return None
 
 
 @dataclass(frozen=True)
@@ -140,33 +92,46 @@ def secret_files_in_image(facts: ProjectFacts) -> list[Finding]:
 def _judge_secret_files(dockerfile: Dockerfile, context: _Context) -> Finding:
     copies = dockerfile.effective_all("COPY") + dockerfile.effective_all("ADD")
     copies.sort(key=lambda ins: ins.start_line)
+    offending = []
     for instruction in copies:
-        found = _secret_copied(instruction, context)
-        if found is not None:
-            reason, rel = found
-            evidence = [evidence_of(dockerfile, instruction)]
-            if rel is not None:
-                evidence.append(Evidence(rel, None, "secret-looking file in the build context"))
-            return make_finding(dockerfile, Status.FAIL, reason, evidence)
+        reason = _secret_copied(instruction, context)
+        if reason is not None:
+            offending.append((instruction, reason))
+    if offending:
+        more = len(offending) - 1
+        return make_finding(
+            dockerfile,
+            Status.FAIL,
+            offending[0][1] + (f" (and {more} more)" if more else ""),
+            [evidence_of(dockerfile, instruction) for instruction, _ in offending],
+        )
     evidence = [evidence_of(dockerfile, ins) for ins in copies[:5]] or [
         evidence_of(dockerfile, final_stage(dockerfile).from_instruction)
     ]
-    return make_finding(
-        dockerfile,
-        Status.PASS,
-        "no COPY or ADD puts a secret-looking file into the image",
-        evidence,
-    )
+    return make_finding(dockerfile, Status.PASS, _clean_reason(copies, context), evidence)
 
 
-def _secret_copied(instruction: Instruction, context: _Context) -> tuple[str, str | None] | None:
-    """(reason, file of the project or None) when this COPY/ADD takes in a secret."""
+def _clean_reason(copies: list[Instruction], context: _Context) -> str:
+    """The pass reason, naming the .dockerignore when it is what keeps secrets out."""
+    reason = "no COPY or ADD puts a secret-looking file into the image"
+    ignore = context.ignore
+    if ignore is None or not any(reads_context(ins) for ins in copies):
+        return reason
+    kept = [rel for rel in context.secret_files if ignore.excludes(rel[len(context.prefix) :])]
+    if not kept:
+        return reason
+    others = f" and {len(kept) - 1} more" if len(kept) > 1 else ""
+    return f"{reason}; {ignore.path} keeps {kept[0]}{others} out of the build context"
+
+
+def _secret_copied(instruction: Instruction, context: _Context) -> str | None:
+    """Why this COPY/ADD takes a secret into the image, or None."""
     keyword = instruction.keyword
     if instruction.heredocs and instruction.words:
         destination = instruction.words[-1]
         kind = secret_file_kind(destination)
         if kind:
-            return f"{keyword} writes {destination}, {kind}, into the image", None
+            return f"{keyword} writes {destination}, {kind}, into the image"
     from_context = instruction.flag("from") is None
     for source in copy_sources(instruction):
         if REMOTE_SOURCE.match(source) or "$" in source:
@@ -174,17 +139,19 @@ def _secret_copied(instruction: Instruction, context: _Context) -> tuple[str, st
         kind = secret_file_kind(source)
         rel = context.rel(source) if from_context else None
         if kind and not (rel and context.harmless_npmrc(rel)):
-            return (
-                f"{keyword} {source} puts {kind} into the image",
-                rel if rel in context.files else None,
-            )
+            return f"{keyword} {source} puts {kind} into the image"
         leaked = _leaked_file(source, context) if from_context else None
         if leaked is not None:
-            where = context.ignore.path if context.ignore else "no .dockerignore"
+            # The secret file is named in the reason; its own lines are not shown.
+            why = (
+                f"{context.ignore.path} does not exclude it"
+                if context.ignore
+                else "no .dockerignore excludes it"
+            )
             return (
                 f"{keyword} {source} sends {leaked} ({secret_file_kind(leaked)}) into "
-                f"the image; {where} does not exclude it"
-            ), leaked
+                f"the image; {why}"
+            )
     return None
 
 
@@ -211,47 +178,100 @@ def _leaked_file(source: str, context: _Context) -> str | None:
 
 
 def secrets_in_arg_env(facts: ProjectFacts) -> list[Finding]:
-    """Whether ARG or ENV names hint that a secret is baked into the image or its history.
+    """Whether ARG or ENV bake a secret into the image or its history.
 
     FAIL for an ARG in any stage (build arguments are recorded in the image history and
     provenance) or an ENV in the final stage's lineage (it persists in the image config)
     whose name looks like a secret (``reviewtui.masking.is_secret_name``: ``*_FILE``,
-    ``*_PATH``, ``*_URL``, ``GPG_KEY`` and such do not). An ENV with an empty value bakes
-    nothing and is left alone; one set from ``${VAR}`` still bakes the value in.
+    ``*_PATH``, ``*_URL``, ``GPG_KEY`` and such do not), or whose value holds a secret
+    whatever the name: a URL with a password (``postgres://user:pw@db``) or a token the
+    masking knows (``AKIA...``, ``ghp_...``). An ENV with an empty value bakes nothing and
+    is left alone; one set from ``${VAR}`` still bakes the value in. Each variable is
+    cited at its own line of a continued instruction.
     """
     return each_dockerfile(facts, _judge_arg_env)
 
 
+# $VAR and ${VAR...}: a reference bakes in nothing the files show.
+_VALUE_REFERENCE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_URL_WITH_PASSWORD = re.compile(r"://[^/\s:@]+:[^@\s/]+@")
+# Plain words the value patterns of reviewtui.masking need (token prefixes, a private key
+# header); values without any, and without a URL, skip the masking's regexes.
+_TOKEN_HINTS = (
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "sk_live_",
+    "sk_test_",
+    "AIza",
+    "npm_",
+    "PRIVATE KEY",
+)
+
+
+def secret_value(value: str) -> str | None:
+    """What secret a variable's value holds whatever its name, or None.
+
+    ``a URL with a password`` or ``a value that looks like a token`` (as the masking
+    sees them); references to other variables are left out first.
+    """
+    literal = _VALUE_REFERENCE.sub("", value) if "$" in value else value
+    url = "://" in literal and "@" in literal
+    if url and _URL_WITH_PASSWORD.search(literal):
+        return "a URL with a password"
+    if not any(hint in literal for hint in _TOKEN_HINTS) or mask_secrets(literal) == literal:
+        return None
+    return "a value that looks like a token"
+
+
 def _judge_arg_env(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     lineage = {stage.index for stage in dockerfile.lineage()}
-    hits: list[tuple[Instruction, str]] = []
+    hits: list[Hit] = []
     for instruction in dockerfile.instructions:
-        if instruction.keyword == "ARG":
-            hits.extend(
-                (instruction, name) for name, _ in instruction.assignments if is_secret_name(name)
-            )
-        elif instruction.keyword == "ENV" and instruction.stage in lineage:
-            hits.extend(
-                (instruction, name)
-                for name, value in instruction.assignments
-                if value and is_secret_name(name)
-            )
+        keyword = instruction.keyword
+        if keyword == "ENV" and instruction.stage not in lineage:
+            continue
+        if keyword not in ("ARG", "ENV"):
+            continue
+        for name, value in instruction.assignments:
+            reason = _variable_secret(keyword, name, value)
+            if reason is not None:
+                line = assignment_line(dockerfile, instruction, name)
+                hits.append(Hit(line, reason))
     if hits:
-        instruction, name = hits[0]
         more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
-        return make_finding(
-            dockerfile,
-            Status.FAIL,
-            f"{instruction.keyword} sets {name}, a secret-looking name that stays in the "
-            f"image or its history{more}",
-            [evidence_of(dockerfile, ins) for ins, _ in hits],
-        )
+        seen: dict[int, Evidence] = {}
+        for hit in hits:
+            seen.setdefault(hit.line, evidence_at(dockerfile, hit.line))
+        return make_finding(dockerfile, Status.FAIL, hits[0].reason + more, seen.values())
     return make_finding(
         dockerfile,
         Status.PASS,
-        "no ARG or ENV name looks like a secret",
+        "no ARG or ENV name or value looks like a secret",
         [evidence_of(dockerfile, final_stage(dockerfile).from_instruction)],
     )
+
+
+def _variable_secret(keyword: str, name: str, value: str | None) -> str | None:
+    """Why ``keyword NAME=value`` bakes in a secret, or None."""
+    if not name:
+        return None  # the reader reports a variable without a name
+    # An ARG without a default is still a secret once a RUN uses it; an empty ENV is not.
+    if is_secret_name(name) and (value or keyword == "ARG"):
+        return (
+            f"{keyword} sets {name}, a secret-looking name that stays in the image or its history"
+        )
+    what = secret_value(value) if value else None
+    if what is not None:
+        return f"{keyword} sets {name} to {what}, which stays in the image or its history"
+    return None
 
 
 # -- build secrets ----------------------------------------------------------------------------
@@ -318,9 +338,10 @@ def _secret_mounts(dockerfile: Dockerfile) -> list[Instruction]:
     ]
 
 
-def _credential_leaks(dockerfile: Dockerfile) -> list[tuple[Instruction, str]]:
-    """RUN steps, in every stage, that get credentials some way other than a mount."""
-    leaks: list[tuple[Instruction, str]] = []
+def _credential_leaks(dockerfile: Dockerfile) -> list[Hit]:
+    """RUN steps, in every stage, that get credentials some way other than a mount; each
+    at the line that shows how."""
+    leaks: list[Hit] = []
     for stage in dockerfile.stages:
         secret_args: set[str] = set()
         copied: list[tuple[Instruction, str, re.Pattern[str]]] = []
@@ -335,9 +356,10 @@ def _credential_leaks(dockerfile: Dockerfile) -> list[tuple[Instruction, str]]:
                 if found is not None:
                     copied.append((instruction, *found))
             elif keyword == "RUN":
-                reason = _run_leak(instruction, secret_args, copied)
-                if reason:
-                    leaks.append((instruction, reason))
+                leak = _run_leak(instruction, secret_args, copied)
+                if leak is not None:
+                    reason, pattern = leak
+                    leaks.append(Hit(dockerfile.line_matching(instruction, pattern), reason))
     return leaks
 
 
@@ -345,13 +367,15 @@ def _run_leak(
     instruction: Instruction,
     secret_args: set[str],
     copied: list[tuple[Instruction, str, re.Pattern[str]]],
-) -> str | None:
-    """Why this RUN gets credentials without a mount, or None. A copied credential file
-    is reported at the first RUN that runs a tool reading it, then forgotten."""
+) -> tuple[str, re.Pattern[str]] | None:
+    """Why this RUN gets credentials without a mount, and what shows it, or None. A copied
+    credential file is reported at the first RUN that runs a tool reading it, then
+    forgotten."""
     script = instruction.script
     for name in sorted(secret_args):
-        if re.search(r"\$\{?" + re.escape(name) + r"\b", script):
-            return f"RUN uses the build argument {name}, which stays in the image history"
+        use = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+        if use.search(script):
+            return f"RUN uses the build argument {name}, which stays in the image history", use
     for entry in copied:
         source_instruction, source, users = entry
         if users.search(script):
@@ -359,14 +383,16 @@ def _run_leak(
             return (
                 f"{source} is copied in at line {source_instruction.start_line} and used by "
                 "RUN; it stays in a layer"
-            )
-    mounted = any(mount.get("type") in ("secret", "ssh") for mount in instruction.mounts)
-    if not mounted and "://" in script and _CREDENTIAL_URL.search(script):
-        return "RUN puts credentials in a URL"
-    if not mounted and any(
-        word in script and pattern.search(script) for word, pattern in _CREDENTIAL_COMMANDS
+            ), users
+    if instruction.flags and any(
+        mount.get("type") in ("secret", "ssh") for mount in instruction.mounts
     ):
-        return "RUN writes a token or password into the image"
+        return None
+    if "://" in script and _CREDENTIAL_URL.search(script):
+        return "RUN puts credentials in a URL", _CREDENTIAL_URL
+    for word, pattern in _CREDENTIAL_COMMANDS:
+        if word in script and pattern.search(script):
+            return "RUN writes a token or password into the image", pattern
     return None
 
 
@@ -387,9 +413,13 @@ def build_secret_mounts(facts: ProjectFacts) -> list[Finding]:
 def _judge_build_secrets(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     leaks = _credential_leaks(dockerfile)
     if leaks:
-        instruction, reason = leaks[0]
+        more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+        lines = sorted({leak.line for leak in leaks})
         return make_finding(
-            dockerfile, Status.FAIL, reason, [evidence_of(dockerfile, ins) for ins, _ in leaks]
+            dockerfile,
+            Status.FAIL,
+            leaks[0].reason + more,
+            [evidence_at(dockerfile, line) for line in lines],
         )
     mounts = _secret_mounts(dockerfile)
     if mounts:

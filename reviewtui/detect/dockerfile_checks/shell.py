@@ -197,16 +197,17 @@ def command_line(
     if command.exact:
         return command.line
     if needle is not None:
-        return dockerfile.line_matching(step.instruction, re.compile(re.escape(needle)))
+        return dockerfile.line_containing(step.instruction, needle)
     urls = [arg for arg in command.args if "://" in arg]
     if urls:
-        return dockerfile.line_matching(step.instruction, re.compile(re.escape(urls[0])))
+        return dockerfile.line_containing(step.instruction, urls[0])
     # The first words of the command, as many as share one physical line.
     words = command.raw.split(None, 3)[:3]
+    first = " ".join(dockerfile.snippet_at(step.line).split())
     for count in range(len(words), 0, -1):
-        pattern = re.compile(r"\s+".join(re.escape(word) for word in words[:count]))
-        line = dockerfile.line_matching(step.instruction, pattern)
-        if line != step.line or pattern.search(dockerfile.snippet_at(step.line)):
+        phrase = " ".join(words[:count])
+        line = dockerfile.line_containing(step.instruction, phrase, spaced=True)
+        if line != step.line or phrase in first:
             return line
     return step.line
 

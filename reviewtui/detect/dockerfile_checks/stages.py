@@ -12,17 +12,18 @@ from reviewtui.detect.dockerfile_checks.findings import (
     each_dockerfile,
     evidence_at,
     evidence_of,
+    final_stage,
     judge_hits,
     make_finding,
     root_stage,
 )
+from reviewtui.detect.dockerfile_checks.pulled_images import references, resolve
 from reviewtui.model import Finding, Status
 from reviewtui.project.dockerfile import (
     Dockerfile,
     ImageRef,
     Instruction,
     Stage,
-    expand_variables,
     parse_image_ref,
 )
 from reviewtui.project.facts import ProjectFacts
@@ -67,17 +68,27 @@ def _build_steps(dockerfile: Dockerfile) -> list[tuple[Instruction, str]]:
     for instruction in dockerfile.effective_all("RUN"):
         script = instruction.script
         tool = _build_tool(script)
-        if tool and not _CLEANUP.search(script):
+        if tool and not _removes_packages(script):
             steps.append((instruction, tool))
     return steps
 
 
+def _removes_packages(script: str) -> bool:
+    # The plain words first: the regex runs only on scripts that may remove packages.
+    if "del" not in script and "remove" not in script and "purge" not in script:
+        return False
+    return _CLEANUP.search(script) is not None
+
+
 def _build_tool(script: str) -> str | None:
     """A compiler, build tool, ``-dev`` package or build command the script uses."""
-    tokens = set(_TOKEN.findall(script))
-    tools = tokens & _BUILD_TOOL_WORDS
-    if "-dev" in script or "jdk" in script:
-        tools.update(word for word in tokens if _dev_package(word))
+    dev = "-dev" in script or "jdk" in script
+    tools: set[str] = set()
+    if dev or any(word in script for word in _BUILD_TOOL_WORDS):
+        tokens = set(_TOKEN.findall(script))
+        tools = tokens & _BUILD_TOOL_WORDS
+        if dev:
+            tools.update(word for word in tokens if _dev_package(word))
     if tools:
         return min(tools)
     if "build" in script or "mvn" in script or "publish" in script:
@@ -101,41 +112,64 @@ def multi_stage(facts: ProjectFacts) -> list[Finding]:
     FAIL when the final stage's lineage installs or runs build tools (compilers, make,
     ``*-dev`` packages, ``go build``, ``mvn package``, ``npm run build``...) without
     removing them in the same RUN, or starts from a toolchain image (golang, maven, a JDK,
-    the .NET SDK). PASS for a multi-stage build whose final stage does neither, and for a
-    single stage that installs no build tools (nothing is left to separate: it only
-    copies files onto its base). Installing runtime packages is normal and not judged.
+    the .NET SDK). A final stage built ``FROM`` an earlier stage inherits that stage's
+    files, so build tools there ship too. PASS when the final stage leaves earlier stages
+    behind and its lineage does neither, and for a single stage (or a single chain of
+    stages) that installs no build tools: nothing is left to separate. Installing
+    runtime packages is normal and not judged.
     """
     return each_dockerfile(facts, _judge_multi_stage)
 
 
 def _judge_multi_stage(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
-    root = root_stage(dockerfile)
+    root, final = root_stage(dockerfile), final_stage(dockerfile)
     steps = _build_steps(dockerfile)
     if steps:
         instruction, tool = steps[0]
-        line = dockerfile.line_matching(instruction, re.compile(re.escape(tool)))
-        where = "the final stage" if len(dockerfile.stages) > 1 else "the only stage"
+        line = dockerfile.line_containing(instruction, tool)
+        owner = dockerfile.stages[instruction.stage]
+        if owner is not final:
+            reason = (
+                f"the final stage builds on stage {_stage_name(owner)}, which "
+                f"{_tool_verb(instruction, tool)} {tool}; its tools ship in the image"
+            )
+        else:
+            where = "the final stage" if len(dockerfile.stages) > 1 else "the only stage"
+            reason = f"{where} uses build tools ({tool}), so they ship in the image"
         return make_finding(
             dockerfile,
             Status.FAIL,
-            f"{where} uses build tools ({tool}), so they ship in the image",
+            reason,
             [evidence_at(dockerfile, line)]
             + [evidence_of(dockerfile, ins) for ins, _ in steps[1:4]],
         )
     if _toolchain_base(root.image_ref):
+        where = (
+            "the final stage runs on"
+            if root is final
+            else f"the final stage builds on stage {_stage_name(root)}, which starts from"
+        )
         return make_finding(
             dockerfile,
             Status.FAIL,
-            f"the final stage runs on the toolchain "
-            f"image {root.image}, so compilers ship in the image",
+            f"{where} the toolchain image {root.image}, so compilers ship in the image",
             base_evidence(dockerfile),
         )
-    if len(dockerfile.stages) > 1:
+    lineage = dockerfile.lineage()
+    if len(dockerfile.stages) > len(lineage):
         return make_finding(
             dockerfile,
             Status.PASS,
             f"{len(dockerfile.stages)} stages; the final stage installs no build tools",
             [evidence_of(dockerfile, stage.from_instruction) for stage in dockerfile.stages],
+        )
+    if len(lineage) > 1:
+        return make_finding(
+            dockerfile,
+            Status.PASS,
+            f"the final stage builds on stage {_stage_name(lineage[-2])}, so every stage "
+            "ships; none installs build tools",
+            [evidence_of(dockerfile, stage.from_instruction) for stage in lineage],
         )
     return make_finding(
         dockerfile,
@@ -145,31 +179,21 @@ def _judge_multi_stage(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     )
 
 
+_INSTALLS = re.compile(r"\b(install|add)\b")
+
+
+def _stage_name(stage: Stage) -> str:
+    return stage.name or str(stage.index)
+
+
+def _tool_verb(instruction: Instruction, tool: str) -> str:
+    """``installs`` for a tool a package manager adds, ``runs`` for a build command."""
+    if " " in tool:
+        return "runs"
+    return "installs" if _INSTALLS.search(instruction.script) else "uses"
+
+
 # -- stage references -------------------------------------------------------------------------
-
-
-def _references(dockerfile: Dockerfile) -> list[tuple[Instruction, Stage, str]]:
-    """Every ``COPY --from`` and ``RUN --mount=from=`` with its stage and the value."""
-    found = []
-    for stage in dockerfile.stages:
-        for instruction in stage.instructions:
-            if instruction.keyword == "COPY" and instruction.flag("from") is not None:
-                found.append((instruction, stage, instruction.flag("from") or ""))
-            elif instruction.keyword == "RUN":
-                found.extend(
-                    (instruction, stage, mount["from"])
-                    for mount in instruction.mounts
-                    if mount.get("from")
-                )
-    return found
-
-
-def _resolve(dockerfile: Dockerfile, stage: Stage, instruction: Instruction, text: str) -> str:
-    """``text`` with the ARG defaults in effect substituted; global ones count too."""
-    value, complete = dockerfile.expand(text, stage, instruction.start_line)
-    if not complete:
-        value, complete = expand_variables(text, dockerfile.global_args)
-    return value if complete else ""
 
 
 def _reference_problem(
@@ -227,15 +251,15 @@ def _judge_references(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             )
         else:
             names[stage.name] = stage
-    references = _references(dockerfile)
-    for instruction, stage, text in references:
-        reference = _resolve(dockerfile, stage, instruction, text)
+    found = references(dockerfile)
+    for instruction, stage, text in found:
+        reference = resolve(dockerfile, stage, instruction, text)
         problem = (
             _reference_problem(dockerfile, stage, instruction, reference) if reference else None
         )
         if problem:
             hits.append(Hit(instruction.start_line, problem))
-    lines = [stage.line for stage in names.values()] + [ins.start_line for ins, _, _ in references]
+    lines = [stage.line for stage in names.values()] + [ins.start_line for ins, _, _ in found]
     return judge_hits(
         dockerfile,
         hits,

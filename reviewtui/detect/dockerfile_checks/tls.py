@@ -8,6 +8,7 @@ import re
 from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
     Hit,
+    assignment_line,
     each_dockerfile,
     judge_hits,
     unique_lines,
@@ -74,10 +75,34 @@ _SETTING_REASONS = {
 }
 # Words one of the checks above needs; a step holding none of them is passed over, apart
 # from curl, whose -k can hide in a bundle of short options.
-_TLS_WORD = re.compile(
-    "insecure|check.cert|trusted|unauthenticated|force-yes|gpg|nosignature|nodigest|"
-    "noverify|nofiledigest|ssl|tls|verify|unauthorized|gosumdb|secure-http"
+_TLS_WORDS = (
+    "insecure",
+    "trusted",
+    "unauthenticated",
+    "force-yes",
+    "gpg",
+    "nosignature",
+    "nodigest",
+    "verify",
+    "nofiledigest",
+    "ssl",
+    "tls",
+    "unauthorized",
+    "gosumdb",
+    "secure-http",
 )
+_CHECK_CERT = re.compile("check.cert")
+
+
+def _tls_suspect(lowered: str) -> bool:
+    """True when lower-cased text holds a word some check needs: plain substring tests,
+    which beat one regex of alternatives over long scripts."""
+    for word in _TLS_WORDS:
+        if word in lowered:
+            return True
+    return "cert" in lowered and _CHECK_CERT.search(lowered) is not None
+
+
 _APT_INSECURE_OPTIONS = (
     "--allow-unauthenticated",
     "--allow-insecure-repositories",
@@ -119,7 +144,12 @@ _TLS_PROGRAMS = frozenset(
     "curl wget apk apt-get apt aptitude yum dnf microdnf tdnf zypper rpm pip pip3 uv npm "
     "yarn pnpm npx git conda mamba micromamba composer export declare typeset".split()
 )
-_TLS_HINT = re.compile(r"(?i)insecure|verify|trusted|strict|tls|ssl")
+_TLS_HINTS = ("insecure", "verify", "trusted", "strict", "tls", "ssl")
+
+
+def _tls_hint(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _TLS_HINTS)
 
 
 def _command_disables(command: Command) -> tuple[str, str] | None:
@@ -130,7 +160,7 @@ def _command_disables(command: Command) -> tuple[str, str] | None:
         reason = _env_disables(key, value) if sep else None
         if reason:
             return reason, word
-    if name not in _TLS_PROGRAMS and not _TLS_HINT.search(command.raw):
+    if name not in _TLS_PROGRAMS and not _tls_hint(command.raw):
         return None
     if name in ("export", "declare", "typeset"):
         for word in args:
@@ -237,7 +267,8 @@ def _judge_tls(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             for name, value in instruction.assignments:
                 reason = _env_disables(name, value)
                 if reason:
-                    hits.append(Hit(instruction.start_line, f"{instruction.keyword} {reason}"))
+                    line = assignment_line(dockerfile, instruction, name)
+                    hits.append(Hit(line, f"{instruction.keyword} {reason}"))
         elif instruction.keyword in ("COPY", "ADD"):
             body = _copy_heredoc_settings(instruction)
             if body:
@@ -250,7 +281,7 @@ def _judge_tls(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
 
 def _step_tls_hits(dockerfile: Dockerfile, step: RunStep) -> list[Hit]:
     lowered = step.text.lower()
-    suspect = _TLS_WORD.search(lowered) is not None
+    suspect = _tls_suspect(lowered)
     if not suspect and "curl" not in lowered and "wget" not in lowered:
         return []
     hits = []
@@ -283,7 +314,7 @@ def _setting_hits(
         if word not in lowered:
             continue
         for match in pattern.finditer(text):
-            line = dockerfile.line_matching(instruction, re.compile(re.escape(match.group())))
+            line = dockerfile.line_containing(instruction, match.group())
             hits.append(Hit(line, f"{where}: {_SETTING_REASONS[kind]}"))
     return hits
 

@@ -80,6 +80,17 @@ def _judge_user(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             base_evidence(dockerfile),
         )
     evidence = [evidence_at(dockerfile, line)]
+    if not user.strip():
+        # The reader reports a bare USER as a problem; no reason is built from nothing.
+        written = dockerfile.snippet_at(line)
+        why = (
+            "names no user, so Docker refuses the file"
+            if written.upper() == "USER"
+            else "expands to an empty name"
+        )
+        return make_finding(
+            dockerfile, Status.UNKNOWN, f"the last USER (line {line}) {why}", evidence
+        )
     if "$" in user:
         return make_finding(
             dockerfile,

@@ -55,24 +55,60 @@ class OverviewScreen(Screen[None]):
         self.review_app.review_changed.subscribe(self, self._on_review_changed)
         self.review_app.scan_progress.subscribe(self, self._on_scan_progress)
         self.refresh_review()
+        # The worker may have started before this screen could hear of it.
+        self._on_scan_progress(self.review_app.scan_state)
 
     def refresh_review(self) -> None:
         """Redraw every part from the session."""
+        self._stale = False
+        if self.review_app.scan_state.loading:
+            self._show_loading()
+            return
         session = self.review_app.session
         table = self.query_one(ChecklistTable)
         table.show(session)
         table.border_subtitle = f"{len(session.catalogue.items)} items"
         self.query_one(FailingTable).show(session)
-        self.query_one(ProblemList).show(session.review.problems)
+        self.query_one(ProblemList).show(session.review.problems, self._no_problems())
         signoffs = session.review.signoffs
         # The digest costs a pass over every finding: only a sign-off needs it.
         changed = bool(signoffs) and signoffs[-1].digest != session.digest()
         self.query_one("#signoff-line", Static).update(
             signoff_content(signoffs[-1] if signoffs else None, changed)
         )
-        self._stale = False
         if not self.review_app.scan_state.running:
             self.query_one(ScanStatus).idle(self._scanned_content())
+
+    def _show_loading(self) -> None:
+        """Only what is known before the saved review is read: the checklists."""
+        session = self.review_app.session
+        self.query_one(ChecklistTable).show_loading(session)
+        self.query_one(FailingTable).show_loading()
+        self.query_one(ProblemList).show([], Content.styled("…", "$text-muted"))
+        self.query_one("#signoff-line", Static).update(
+            Content.assemble(("Sign-off  ", "bold"), ("…", "$text-muted"))
+        )
+
+    def _no_problems(self) -> Content:
+        """What the problem list says when it is empty: all read, or nothing to read.
+
+        The review keeps findings, not the files found; a project where no item has a
+        single finding is one where discovery found nothing the detectors read.
+        """
+        session = self.review_app.session
+        if not session.review.scanned_at:
+            return Content.styled("Not scanned yet.", "$text-muted")
+        if not any(session.review.findings.values()):
+            return Content.assemble(
+                ("No Docker files found in ", "bold $text-warning"),
+                (display_path(session.root), "bold $text-warning"),
+                (
+                    ": no Dockerfile, compose file, daemon.json, .dockerignore or CI file, "
+                    "so every item needs a person.",
+                    "$text-warning",
+                ),
+            )
+        return Content.styled("Every file the review looks at was read.", "$text-muted")
 
     def _scanned_content(self) -> Content:
         session = self.review_app.session
@@ -99,7 +135,9 @@ class OverviewScreen(Screen[None]):
     def _on_scan_progress(self, state: ScanState) -> None:
         status = self.query_one(ScanStatus)
         if state.running:
-            status.running(state.step, state.done, state.total)
+            status.running(state.label, state.done, state.total)
+            if state.loading:
+                self._show_loading()
         else:
             status.idle(self._scanned_content())
 

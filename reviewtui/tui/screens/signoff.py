@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -13,6 +14,9 @@ from reviewtui.review.model import Decision, SignOff, Verdict
 from reviewtui.review.session import AnswerError, ReviewSession
 from reviewtui.tui.render import decision_content
 from reviewtui.tui.screens.dialog import DialogScreen
+
+if TYPE_CHECKING:
+    from reviewtui.tui.app import ReviewApp
 
 
 class SignOffScreen(DialogScreen[SignOff]):
@@ -30,24 +34,18 @@ class SignOffScreen(DialogScreen[SignOff]):
             dialog.border_title = "Sign off the review"
             with Vertical(id="signoff-form"):
                 yield Static(self._summary(), id="signoff-summary")
+                yield from _field("name", "Name", last.name if last else "", "required")
+                yield from _field("email", "Email", last.email if last else "", "optional")
                 yield from _field(
-                    "Name", Input(last.name if last else "", id="name", placeholder="required")
-                )
-                yield from _field(
-                    "Email", Input(last.email if last else "", id="email", placeholder="optional")
-                )
-                yield from _field(
-                    "Role",
-                    Input(
-                        last.role if last else "", id="role", placeholder="e.g. security reviewer"
-                    ),
+                    "role", "Role", last.role if last else "", "e.g. security reviewer", False
                 )
                 with RadioSet(id="decision") as decisions:
                     decisions.border_title = "Decision"
                     for decision in Decision:
                         # No decision is chosen in advance: signing is a deliberate act.
                         yield RadioButton(decision.label, id=f"decision-{decision.value}")
-                yield Static(id="dialog-error", classes="dialog-error")
+                yield _error_line("decision-error")
+                yield _error_line("dialog-error")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Sign off", id="submit", variant="primary")
                     yield Button("Cancel", id="cancel")
@@ -90,6 +88,16 @@ class SignOffScreen(DialogScreen[SignOff]):
         self.query_one("#signoff-done").display = False
         self.query_one("#name", Input).focus()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Typing in a field that was refused takes its error away."""
+        if event.input.has_class("-refused"):
+            event.input.remove_class("-refused")
+            self.query_one(f"#{event.input.id}-error", Static).display = False
+
+    def on_radio_set_changed(self, _: RadioSet.Changed) -> None:
+        """Choosing a decision takes the missing-decision error away."""
+        self.query_one("#decision-error", Static).display = False
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in a field moves on; in the last field it signs."""
         event.stop()
@@ -114,22 +122,51 @@ class SignOffScreen(DialogScreen[SignOff]):
         self.dismiss(self.signoff)
 
     def action_submit(self) -> None:
-        """Sign off with the form's values, or say what is missing."""
+        """Sign off with the form's values, or say what is wrong beside its field."""
         if self.signoff is not None:
             self.dismiss(self.signoff)
             return
+        self._clear_errors()
+        app = cast("ReviewApp", self.app)
+        signoffs = self.session.review.signoffs
+        before = len(signoffs)
         try:
-            self.signoff = self.session.sign_off(
-                self._value("name"),
-                self._value("email"),
-                self._value("role"),
-                self._decision(),
-            )
+            with app.saving():
+                self.session.sign_off(
+                    self._value("name"),
+                    self._value("email"),
+                    self._value("role"),
+                    self._decision(),
+                )
         except AnswerError as error:
-            self.query_one("#dialog-error", Static).update(Content(str(error)))
-            self.query_one("#name", Input).focus()
+            self._show_error(str(error))
             return
-        self._show_result(self.signoff)
+        # Signed even when the save failed: the sign-off is kept in memory, as answers are.
+        if len(signoffs) > before:
+            self.signoff = signoffs[-1]
+            self._show_result(self.signoff)
+
+    def _show_error(self, message: str) -> None:
+        """Put the session's complaint under the field it is about, and go there."""
+        field = _field_of(message)
+        line = self.query_one(f"#{field}-error" if field else "#dialog-error", Static)
+        # The choices stand right above the error: naming them again takes two lines.
+        shown = "Choose a decision above." if field == "decision" else _sentence(message)
+        line.update(Content(shown))
+        line.display = True
+        if field == "decision":
+            self.query_one("#decision", RadioSet).focus()
+        elif field:
+            widget = self.query_one(f"#{field}", Input)
+            widget.add_class("-refused")
+            widget.focus()
+
+    def _clear_errors(self) -> None:
+        for line in self.query(".dialog-error").results(Static):
+            line.update("")
+            line.display = False
+        for widget in self.query(Input):
+            widget.remove_class("-refused")
 
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
@@ -167,8 +204,38 @@ class SignOffScreen(DialogScreen[SignOff]):
         self.query_one("#done", Button).focus()
 
 
-def _field(label: str, widget: Input) -> ComposeResult:
-    """A labelled row of the form."""
+def _field(
+    field_id: str, label: str, value: str, placeholder: str, can_fail: bool = True
+) -> ComposeResult:
+    """A labelled row of the form, and the line under it for its error (``name-error``)."""
     with Horizontal(classes="form-row"):
         yield Label(label, classes="form-label")
-        yield widget
+        yield Input(value, id=field_id, placeholder=placeholder)
+    if can_fail:
+        yield _error_line(f"{field_id}-error", classes="field-error")
+
+
+def _error_line(id: str, classes: str = "") -> Static:
+    """An error line, hidden until there is something to say."""
+    line = Static(id=id, classes=f"dialog-error {classes}".strip())
+    line.display = False
+    return line
+
+
+def _field_of(message: str) -> str:
+    """Which field the session's AnswerError is about, from its words; "" for none.
+
+    The email comes first: its message quotes what was typed, which may hold any word.
+    """
+    if message.endswith("is not an email address"):
+        return "email"
+    if "decision" in message:
+        return "decision"
+    if "name" in message:
+        return "name"
+    return ""
+
+
+def _sentence(message: str) -> str:
+    """The session's lower-case message as a sentence."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

@@ -57,6 +57,17 @@ class ChecklistTable(DataTable[Text]):
         self.add_row(*self._cells("All items", _sum(totals), colours, bold=True), key=ALL_ROW)
         self.move_cursor(row=min(row, self.row_count - 1))
 
+    def show_loading(self, session: ReviewSession) -> None:
+        """The checklists with their item counts only, while the saved review is read."""
+        row = self.cursor_row
+        self.clear()
+        waiting = [Text("…", style="dim", justify="right") for _ in _COLUMNS[1:-1]]
+        for checklist in session.catalogue.checklists:
+            total = Text(f"{len(checklist.items)} items", style="dim", justify="right")
+            self.add_row(Text(checklist.title), *waiting, total, key=checklist.name)
+        self.add_row(Text("All items", style="bold"), *waiting, Text(""), key=ALL_ROW)
+        self.move_cursor(row=min(row, self.row_count - 1))
+
     def _cells(
         self, title: str, counts: ChecklistCounts, colours: dict[Verdict, str], bold: bool
     ) -> list[Text]:

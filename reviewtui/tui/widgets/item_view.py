@@ -14,8 +14,10 @@ from textual.widgets import Static
 from reviewtui.checklists import Item
 from reviewtui.model import Finding, Status
 from reviewtui.review.model import ItemState, Verdict
+from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.render import (
-    finding_content,
+    FINDING_INDENT,
+    finding_lines,
     heading,
     plain,
     prose,
@@ -61,7 +63,7 @@ class ItemView(VerticalScroll):
         item = state.item
         changed = getattr(self, "_item_id", None) != item.id
         self._item_id = item.id
-        self._set("#item-heading", _heading(item))
+        self._set("#item-heading", _heading(state))
         self._set(
             "#item-question", Content.assemble(heading("Question"), "\n", prose(item.question))
         )
@@ -78,12 +80,12 @@ class ItemView(VerticalScroll):
         if changed:
             self.scroll_home(animate=False)
 
-    def _set(self, selector: str, content: Content) -> None:
+    def _set(self, selector: str, content: Content | HangingText) -> None:
         self.query_one(selector, Static).update(content)
 
 
-def _heading(item: Item) -> Content:
-    kind = "detected from files" if item.automatic else "a person answers"
+def _heading(state: ItemState) -> Content:
+    item = state.item
     return Content.assemble(
         (item.title, "bold"),
         "\n",
@@ -91,8 +93,17 @@ def _heading(item: Item) -> Content:
         "  ·  ",
         severity_content(item.severity),
         "  ·  ",
-        (kind, "$text-muted"),
+        (who_answers(state), "$text-muted"),
     )
+
+
+def who_answers(state: ItemState) -> str:
+    """Who gives this item its answer: the project's files, or a person."""
+    if not state.item.automatic:
+        return "a person answers this"
+    if not state.findings:
+        return "nothing in the project answers this"
+    return "detected from files"
 
 
 def answer_content(state: ItemState) -> Content:
@@ -142,7 +153,7 @@ def answer_content(state: ItemState) -> Content:
     return Content("\n").join(parts)
 
 
-def detected_content(state: ItemState, limit: int | None = None) -> Content:
+def detected_content(state: ItemState, limit: int | None = None) -> HangingText:
     """The detected answer rolled up, then per target with its evidence, failing first.
 
     ``limit`` caps the targets drawn: a big project has hundreds per item, and drawing
@@ -151,23 +162,27 @@ def detected_content(state: ItemState, limit: int | None = None) -> Content:
     item = state.item
     title = Content.assemble(heading("Detected"), "  ", verdict_content(state.detected, True))
     if not item.automatic:
-        return Content("\n").join(
+        return HangingText(
             [
-                title,
-                Content.assemble(
-                    ("No detector answers this item. Look at: ", "$text-muted"),
-                    prose(item.evidence),
+                Line(title),
+                Line(
+                    Content.assemble(
+                        ("No detector answers this item. Look at: ", "$text-muted"),
+                        prose(item.evidence),
+                    )
                 ),
             ]
         )
     if not state.findings:
-        return Content("\n").join(
+        return HangingText(
             [
-                title,
-                Content.styled(
-                    "Nothing in this project is a target of this item, so a person "
-                    "must answer it.",
-                    "$text-muted",
+                Line(title),
+                Line(
+                    Content.styled(
+                        "Nothing in this project is a target of this item, so a person "
+                        "must answer it.",
+                        "$text-muted",
+                    )
                 ),
             ]
         )
@@ -177,29 +192,27 @@ def detected_content(state: ItemState, limit: int | None = None) -> Content:
     if failing:
         waived_note = f", {waived} waived" if waived else ""
         summary = f"  ({failing} of {len(state.findings)} targets fail{waived_note})"
-    lines = [Content.assemble(title, (summary, "$text-muted"))]
+    lines = [Line(Content.assemble(title, (summary, "$text-muted")))]
     ordered = sorted(state.findings, key=lambda f: _STATUS_ORDER.index(f.status))
     shown = ordered if limit is None else ordered[:limit]
-    lines.extend(_finding_with_waivers(state, finding) for finding in shown)
+    for finding in shown:
+        lines.extend(_finding_with_waivers(state, finding))
     if len(shown) < len(ordered):
-        lines.append(_more_targets(ordered[len(shown) :]))
-    return Content("\n").join(lines)
+        lines.append(Line(_more_targets(ordered[len(shown) :])))
+    return HangingText(lines)
 
 
-def _finding_with_waivers(state: ItemState, finding: Finding) -> Content:
+def _finding_with_waivers(state: ItemState, finding: Finding) -> list[Line]:
     """A target's finding, then the waiver in force for it and any that expired."""
-    content = finding_content(finding)
+    lines = finding_lines(finding)
     waiver = state.waiver_for(finding)
-    expired = state.expired_waivers_for(finding)
-    if waiver is None and not expired:
-        return content
-    lines = [content]
     if waiver is not None:
-        lines.append(Content.assemble("    ", plain("⚑ " + waiver.describe(), "$text-secondary")))
+        lines.append(Line(plain("⚑ " + waiver.describe(), "$text-secondary"), FINDING_INDENT))
     lines.extend(
-        Content.assemble("    ", plain("⚠ " + old.describe(), "$text-warning")) for old in expired
+        Line(plain("⚠ " + old.describe(), "$text-warning"), FINDING_INDENT)
+        for old in state.expired_waivers_for(finding)
     )
-    return Content("\n").join(lines)
+    return lines
 
 
 def _more_targets(hidden: list[Finding]) -> Content:

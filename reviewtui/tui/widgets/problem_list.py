@@ -8,6 +8,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from reviewtui.model import Problem
+from reviewtui.tui.hanging import HangingText, Line
+from reviewtui.tui.render import plain
 
 
 class ProblemList(VerticalScroll):
@@ -17,15 +19,25 @@ class ProblemList(VerticalScroll):
         """One Static holds the whole list; it rewraps when the width changes."""
         yield Static(id="problem-text")
 
-    def show(self, problems: list[Problem]) -> None:
-        """Replace the list; the border title counts the problems."""
+    def show(self, problems: list[Problem], empty: Content) -> None:
+        """Replace the list, or say ``empty`` when there is none; the title counts them.
+
+        A long reason wraps under itself, so each problem still starts at the edge.
+        """
         self.border_title = f"Problems ({len(problems)})" if problems else "Problems"
         text = self.query_one("#problem-text", Static)
         if not problems:
-            text.update(Content.styled("Every file the review looks at was read.", "$text-muted"))
+            text.update(empty)
             return
-        lines = [
-            Content.assemble((problem.location, "$text-warning"), "  ", problem.reason)
-            for problem in problems
-        ]
-        text.update(Content("\n").join(lines))
+        text.update(
+            HangingText(
+                [
+                    Line(
+                        Content.assemble(
+                            (problem.location, "$text-warning"), "  ", plain(problem.reason)
+                        )
+                    )
+                    for problem in problems
+                ]
+            )
+        )

@@ -21,8 +21,9 @@ class ScanStatus(Horizontal):
         self.query_one("#scan-bar", ProgressBar).display = False
 
     def running(self, step: str, done: int, total: int) -> None:
-        """Show a scan step; a total of 0 means the amount of work is not known yet."""
-        label = f"Scanning: {step}" + (f" {done}/{total}" if total else "")
+        """Show what runs (``Scanning: reading files``); a total of 0 means the amount of
+        work is not known yet."""
+        label = step + (f" {done}/{total}" if total else "")
         self.query_one("#scan-label", Static).update(Content(label))
         bar = self.query_one("#scan-bar", ProgressBar)
         bar.display = True
