@@ -285,7 +285,7 @@ def parse_image_ref(text: str) -> ImageRef | None:
     return ImageRef(text, registry, path.lower(), tag or None, digest or None, explicit)
 
 
-_NOT_PARSED = object()
+_NOT_PARSED = object()  # a Stage's image reference before it is first asked for
 
 
 @dataclass(slots=True)
@@ -306,10 +306,7 @@ class Stage:
     platform: str | None = None
     parent: int | None = None
     instructions: list[Instruction] = field(default_factory=list)
-    _image_ref: object = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._image_ref = _NOT_PARSED
+    _image_ref: object = field(default=_NOT_PARSED, repr=False, compare=False)
 
     @property
     def line(self) -> int:

@@ -59,15 +59,20 @@ class Scope:
     hits on lines of other stages do not count. ``extra_rules``: rules of the other tool
     that also mean the theme fails, because the tool reports some cases only under a
     neighbouring rule. ``messages``: per rule, a pattern its message must match to count,
-    for a rule that covers two items.
+    for a rule that covers two items. ``note``: what a reader of the table must know.
     """
 
     final_stage: bool = False
     extra_rules: frozenset[str] = frozenset()
     messages: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    note: str = ""
 
 
 SCOPES: dict[str, Scope] = {
+    "image.trusted-base": Scope(
+        note="DL3026 checks FROM against a list of trusted registries and is silent "
+        "without one; none is configured, so this row compares nothing"
+    ),
     # DL3002, DL3004, DL3011, DL3025 and the cache rules fire in every stage; these
     # items judge what ships, the final stage and the stages it is built on.
     "build.non-root-user": Scope(final_stage=True),
@@ -75,12 +80,12 @@ SCOPES: dict[str, Scope] = {
     "build.exposed-ports": Scope(final_stage=True),
     "build.lean-package-installs": Scope(final_stage=True),
     "build.exec-form": Scope(final_stage=True),
-    # CL-0019 leaves images without a tag or with `latest` to CL-0004, though those are
-    # not pinned by digest either (compose-lint's rules/CL0019_image_no_digest.py).
+    # CL-0019 skips images without a tag or with a mutable tag such as `latest`, which
+    # CL-0004 reports instead; those are not pinned by digest either.
     "runtime.image-digest-pinned": Scope(extra_rules=frozenset({"CL-0004"})),
     # CL-0026 is one rule for both limits; its message says which one is missing.
     "runtime.memory-limit": Scope(messages={"CL-0026": re.compile(r"no memory limit")}),
-    "runtime.cpu-limit": Scope(messages={"CL-0026": re.compile(r"no CPU limit|and no CPU")}),
+    "runtime.cpu-limit": Scope(messages={"CL-0026": re.compile(r"no CPU limit")}),
 }
 
 
@@ -149,14 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     facts = read_project(corpus)
     theirs = _tool_results(options, corpus, dockerfiles, compose_files, reuse)
 
-    rows, disagreements = [], []
+    rows, disagreements, notes = [], [], []
     for theme in themes_from(catalogue):
         comparison = Comparison(theme, facts, theirs[theme.tool])
         tally, cases = comparison.run(_merged(theme, ours))
         rows.append((theme, tally))
         disagreements += cases
+        notes += comparison.notes()
 
     _print_table(rows)
+    _print_notes(notes)
     _print_classes(disagreements)
     options.disagreements.write_text(json.dumps(disagreements, indent=2) + "\n")
     print(f"\n{len(disagreements)} disagreements written to {options.disagreements}")
@@ -311,6 +318,8 @@ class Comparison:
     theme: Theme
     facts: ProjectFacts
     theirs: Hits
+    build_stages_only: int = 0
+    """Targets whose counting hits all lie outside the final stage's lineage."""
 
     def run(self, ours: dict[Key, Finding]) -> tuple[dict[str, int], list[dict]]:
         """The tally of verdict pairs and every disagreement, classified."""
@@ -335,10 +344,21 @@ class Comparison:
     def hits(self, key: Key) -> list[dict]:
         """The other tool's findings on this target that count for the theme."""
         hits = [hit for hit in self.theirs.get(key, []) if self.theme.counts(hit)]
-        if self.theme.scope.final_stage:
+        if self.theme.scope.final_stage and hits:
             lines = _final_lines(self.facts.dockerfile(key[0]))
             hits = [hit for hit in hits if lines is None or hit.get("line") in lines]
+            self.build_stages_only += not hits
         return hits
+
+    def notes(self) -> list[str]:
+        """What the table row alone does not say: the theme's note, dropped hits."""
+        notes = [f"{self.theme.item}: {self.theme.scope.note}"] if self.theme.scope.note else []
+        if self.build_stages_only:
+            notes.append(
+                f"{self.theme.item}: on {self.build_stages_only} Dockerfiles every "
+                f"{self.theme.tool} hit lies in a build stage, which the item does not judge"
+            )
+        return notes
 
     def case(self, key: Key, finding: Finding, hits: list[dict]) -> dict:
         """One disagreement as plain data, with its class."""
@@ -471,7 +491,8 @@ class Subject:
             for text in dockerfile.lines[instruction.start_line - 1 : last]
             if not text.lstrip().startswith("#")
         ]
-        return _CONTINUATION.sub(" ", "\n".join(kept))
+        joined = _CONTINUATION.sub(" ", "\n".join(kept))
+        return _KEYWORD.sub("", joined, count=1)
 
     def scripts(self, lines: list[int]) -> list[str]:
         """The shell text of each distinct instruction at these lines."""
@@ -484,12 +505,12 @@ class Subject:
 
 
 _CONTINUATION = re.compile(r"\\[ \t]*\n")
+_KEYWORD = re.compile(r"^\s*(?:ONBUILD\s+)?[A-Za-z]+\s+(?:--\S+\s+)*")
 _SIMPLE_COMMANDS = re.compile(r"&&|\|\||;|\n|(?<!\|)\|(?!\|)")
 _HARMLESS_SOURCES = ("echo", "printf")
 _SHELL_C = re.compile(r"^\s*(?:/(?:usr/)?bin/)?(?:ba)?sh\s+(?:-\w+\s+)*-\w*c\s")
 _MOVING_TAG = re.compile(r"(?:moving|variant) tag (\S+)")
 _FULL_VERSION = re.compile(r"\d+\.\d+")
-_ASSIGNED_SUBSTITUTION = re.compile(r"""(?:^|[\s;&|(])[A-Za-z_]\w*=["']?\$\(""")
 _POWERSHELL = re.compile(r"powershell|pwsh", re.IGNORECASE)
 
 
@@ -499,44 +520,64 @@ def _commands(script: str) -> list[str]:
     return [part.strip() for part in _SIMPLE_COMMANDS.split(script) if part.strip()]
 
 
-def _program(command: str) -> str:
-    """The first word of a simple command that is not a variable assignment."""
-    for word in command.replace("(", " ").split():
-        if "=" not in word.split("/", 1)[0]:
-            return word.rsplit("/", 1)[-1]
-    return ""
+_SHELL_WORDS = frozenset("then do else elif if while until ! { time exec".split())
+_CASE_PATTERNS = re.compile(r"(\bin\b|;;)(\s*)([^()`;]*?)\)")
+_ASSIGNMENT = re.compile(r"""(?:^|\s)[A-Za-z_]\w*=["']?$""")
 
 
-def _pipe_sources(script: str) -> list[str]:
-    """The programs that feed a pipe in ``script``, inside ``$(...)`` too."""
-    sources = []
-    for part in re.split(r"&&|\|\||;|\n", script):
-        pieces = re.split(r"(?<!\|)\|(?!\|)", part)
-        sources += [_program(piece.split("$(")[-1]) for piece in pieces[:-1]]
-    return sources
+@dataclass
+class _Frame:
+    """One level of ``$(...)`` or ``(...)`` while scanning a script."""
+
+    start: int
+    assigned: bool
+    outer_quote: str | None
 
 
-def _assigned_pipelines(script: str) -> list[str]:
-    """The pipelines run inside ``NAME="$(...)"`` whose first program is not echo or
-    printf: under ``set -e`` a failure there stops the build only with pipefail."""
-    found = []
-    for match in _ASSIGNED_SUBSTITUTION.finditer(script):
-        body = _balanced(script, match.end())
-        if re.search(r"(?<!\|)\|(?!\|)", body) and _pipe_sources(body)[0] not in (
-            _HARMLESS_SOURCES
-        ):
-            found.append(body.strip())
+def _pipes(script: str) -> list[tuple[str, bool]]:
+    """The programs that feed a pipe in ``script``, each with whether the pipe runs
+    inside ``NAME="$(...)"``. A small scanner: quotes, ``$(...)``, subshells and case
+    patterns are told apart, which is enough for the scripts of a Dockerfile."""
+    text = _CASE_PATTERNS.sub(lambda m: m[1] + m[2] + m[3].replace("|", ",") + ")", script)
+    frames = [_Frame(0, False, None)]
+    found: list[tuple[str, bool]] = []
+    quote: str | None = None
+    index = 0
+    while index < len(text):
+        char, frame = text[index], frames[-1]
+        if quote == "'":
+            quote = None if char == "'" else quote
+        elif char == "\\":
+            index += 1
+        elif char == "'" and quote is None:
+            quote = "'"
+        elif text.startswith("$(", index) or (char == "(" and quote is None):
+            opened = index + (2 if char == "$" else 1)
+            assigned = char == "$" and bool(_ASSIGNMENT.search(text[frame.start : index]))
+            frames.append(_Frame(opened, assigned, quote))
+            quote, index = None, opened - 1
+        elif char == '"':
+            quote = None if quote == '"' else '"'
+        elif char == ")" and quote is None and len(frames) > 1:
+            quote = frames.pop().outer_quote
+        elif quote is None and (text.startswith(("&&", "||"), index) or char in ";\n&"):
+            frame.start = index + (2 if text.startswith(("&&", "||"), index) else 1)
+            index = frame.start - 1
+        elif quote is None and char == "|":
+            found.append((_program(text[frame.start : index]), frame.assigned))
+            frame.start = index + 1
+        index += 1
     return found
 
 
-def _balanced(text: str, start: int) -> str:
-    """The text from ``start`` up to the parenthesis that closes the one before it."""
-    depth = 1
-    for index in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
-        if depth == 0:
-            return text[start:index]
-    return text[start:]
+def _program(command: str) -> str:
+    """The program a simple command runs: its first word that is not a shell keyword,
+    a variable assignment or a redirection."""
+    for word in command.split():
+        if word in _SHELL_WORDS or re.match(r"[A-Za-z_]\w*=|\d*[<>]", word):
+            continue
+        return word.rsplit("/", 1)[-1]
+    return ""
 
 
 def _has_option(command: str, *options: str) -> bool:
@@ -800,14 +841,29 @@ def _pinned_other(subject: Subject) -> str | None:
         return f"{REVIEWTUI_FN}: go get is not judged; it installs the newest version"
     dockerfile = subject.dockerfile
     for script in scripts:
-        for name in re.findall(r"\$\{?([A-Za-z_]\w*)", script):
+        for name in _install_variables(script):
+            if dockerfile is not None and _declared(dockerfile, name):
+                return f"{REVIEWTUI_FN}: packages in an ARG or ENV with a default are not read"
             if re.search(rf"(?:^|[\s;&]){name}=", script):
                 return (
                     f"{REVIEWTUI_FN}: packages in a variable set earlier in the RUN are not read"
                 )
-            if dockerfile is not None and _declared(dockerfile, name):
-                return f"{REVIEWTUI_FN}: packages in an ARG or ENV with a default are not read"
     return None
+
+
+_INSTALL = re.compile(
+    r"\b(?:apt-get|apt|apk|yum|dnf|microdnf|zypper|pip3?|npm|yarn|gem)\b.*\b(?:install|add)\b"
+)
+
+
+def _install_variables(script: str) -> list[str]:
+    """The variables named in the package install commands of a script."""
+    return [
+        name
+        for command in _commands(script)
+        if _INSTALL.search(command)
+        for name in re.findall(r"\$\{?([A-Za-z_]\w*)", command)
+    ]
 
 
 def _declared(dockerfile: Dockerfile, name: str) -> bool:
@@ -841,14 +897,13 @@ def _pipefail_ours(subject: Subject) -> str | None:
 def _pipefail_other(subject: Subject) -> str | None:
     if subject.we_fail:
         return None
-    scripts = subject.scripts(subject.hit_lines())
-    if any(_assigned_pipelines(script) for script in scripts):
+    pipes = [pipe for script in subject.scripts(subject.hit_lines()) for pipe in _pipes(script)]
+    if any(assigned and source not in _HARMLESS_SOURCES for source, assigned in pipes):
         return (
             f'{REVIEWTUI_FN}: a pipe inside VAR="$(...)" is skipped; with set -e only '
             "pipefail stops the build when its first program fails"
         )
-    sources = [source for script in scripts for source in _pipe_sources(script)]
-    if sources and all(source in _HARMLESS_SOURCES for source in sources):
+    if pipes and all(source in _HARMLESS_SOURCES for source, _ in pipes):
         return f"{OTHER_FP}: pipes fed by echo or printf cannot hide a failure"
     return None
 
@@ -930,6 +985,13 @@ def _print_table(rows: list[tuple[Theme, dict[str, int]]]) -> None:
     for theme, tally in rows:
         counts = " | ".join(str(tally[name]) for name in TALLY)
         print(f"| {theme.name} | {theme.tool} | {theme.item} | {counts} |")
+
+
+def _print_notes(notes: list[str]) -> None:
+    if notes:
+        print()
+    for note in notes:
+        print(f"- {note}")
 
 
 def _print_classes(disagreements: list[dict]) -> None:

@@ -126,6 +126,8 @@ def dockerignore(facts: ProjectFacts) -> list[Finding]:
     add. NOT_APPLICABLE when no stage COPYs or ADDs from the context.
     """
     compose_contexts = build_contexts(facts)
+    # Worked out once for the project: every Dockerfile's contexts look among them.
+    secret_files = [(rel, kind) for rel in facts.files if (kind := secret_file_kind(rel))]
 
     def judge(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         context_copies = [ins for ins in dockerfile.instructions if reads_context(ins)]
@@ -138,7 +140,7 @@ def dockerignore(facts: ProjectFacts) -> list[Finding]:
             )
         return worst(
             [
-                _judge_dockerignore(facts, dockerfile, context, context_copies[0])
+                _judge_dockerignore(facts, dockerfile, context, context_copies[0], secret_files)
                 for context in contexts_of(dockerfile, compose_contexts)
             ]
         )
@@ -147,7 +149,11 @@ def dockerignore(facts: ProjectFacts) -> list[Finding]:
 
 
 def _judge_dockerignore(
-    facts: ProjectFacts, dockerfile: Dockerfile, context: str, first_copy: Instruction
+    facts: ProjectFacts,
+    dockerfile: Dockerfile,
+    context: str,
+    first_copy: Instruction,
+    secret_files: list[tuple[str, str]],
 ) -> Finding:
     ignore = facts.dockerignore_for(context, dockerfile.path)
     if ignore is None:
@@ -159,7 +165,10 @@ def _judge_dockerignore(
             [evidence_of(dockerfile, first_copy)],
         )
     gaps = _Gaps()
-    own_files = _context_files(facts, context)
+    prefix = context_prefix(context)
+    own_files = [
+        (rel[len(prefix) :], kind) for rel, kind in secret_files if rel.startswith(prefix)
+    ]
     for concern in _CONCERNS:
         _find_gaps(ignore, concern, own_files, gaps)
     if gaps.missing:
@@ -181,18 +190,6 @@ def _judge_dockerignore(
         f"{ignore.path} excludes .git, .env files and private keys",
         [_pattern_evidence(ignore.path, p) for p in unique],
     )
-
-
-def _context_files(facts: ProjectFacts, context: str) -> list[tuple[str, str]]:
-    """(path in the context, kind) of the context's own secret-looking files."""
-    prefix = context_prefix(context)
-    found = []
-    for rel in facts.files:
-        if rel.startswith(prefix):
-            kind = secret_file_kind(rel)
-            if kind is not None:
-                found.append((rel[len(prefix) :], kind))
-    return found
 
 
 def _find_gaps(
