@@ -82,8 +82,36 @@ def looks_like_reference(value: str) -> bool:
     return bool(_REFERENCE.fullmatch(stripped))
 
 
+# Every pattern above needs one of these in the text; most lines have none, and a
+# substring test is far cheaper than running the patterns.
+_TRIGGERS = (
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "auth",
+    "://",
+    "login",
+    "akia",
+    "asia",
+    "gh",
+    "github_pat",
+    "glpat",
+    "xox",
+    "sk_",
+    "aiza",
+    "npm_",
+    "-----begin",
+)
+
+
 def mask_secrets(text: str) -> str:
     """Replace secret values in ``text`` by ``****``, keeping the names around them."""
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TRIGGERS):
+        return text
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(MASK, text)
     text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
