@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reviewtui.checklists import Catalogue
 from reviewtui.model import Finding, Status, TargetKind
@@ -47,7 +48,10 @@ TOOLS = ("hadolint", "compose-lint")
 Key = tuple[str, str]
 """A Dockerfile path (and empty name) or a compose file path and service name."""
 
-Hits = dict[Key, list[dict]]
+JSON = dict[str, Any]
+"""One finding as a tool printed it, or one disagreement as written to the JSON file."""
+
+Hits = dict[Key, list[JSON]]
 """The other tool's findings per target, as it printed them."""
 
 
@@ -108,7 +112,7 @@ class Theme:
         """The comparison's adjustments for this theme (none for most)."""
         return SCOPES.get(self.items[0], Scope())
 
-    def counts(self, hit: dict) -> bool:
+    def counts(self, hit: JSON) -> bool:
         """Whether one finding of the other tool says the theme fails."""
         rule = _rule(hit)
         if rule not in self.rules and rule not in self.scope.extra_rules:
@@ -238,7 +242,7 @@ def _tool_results(
 
 def _hadolint(binary: str, corpus: Path, files: list[str]) -> Hits:
     config = Path(tempfile.mkdtemp()) / "hadolint.yaml"
-    config.write_text("override:\n  warning: [DL3057]\n")  # on by default it is off
+    config.write_text("override:\n  warning: [DL3057]\n")  # DL3057 is off by default
     found: Hits = defaultdict(list)
     for start in range(0, len(files), 100):
         batch = files[start : start + 100]
@@ -246,6 +250,7 @@ def _hadolint(binary: str, corpus: Path, files: list[str]) -> Hits:
             [
                 binary,
                 "--no-fail",
+                # reviewtui keeps findings a pragma waives, so compare detection alone
                 "--disable-ignore-pragma",
                 "-c",
                 str(config),
@@ -294,7 +299,7 @@ def _unreadable(theirs: Hits, key: Key) -> bool:
     return any(_rule(entry) == "DL1000" for entry in theirs.get(key, []))
 
 
-def _rule(entry: dict) -> str:
+def _rule(entry: JSON) -> str:
     return str(entry.get("code") or entry.get("rule_id") or "")
 
 
@@ -321,7 +326,7 @@ class Comparison:
     build_stages_only: int = 0
     """Targets whose counting hits all lie outside the final stage's lineage."""
 
-    def run(self, ours: dict[Key, Finding]) -> tuple[dict[str, int], list[dict]]:
+    def run(self, ours: dict[Key, Finding]) -> tuple[dict[str, int], list[JSON]]:
         """The tally of verdict pairs and every disagreement, classified."""
         tally = dict.fromkeys(TALLY, 0)
         cases = []
@@ -341,7 +346,7 @@ class Comparison:
             cases.append(self.case(key, finding, hits))
         return tally, cases
 
-    def hits(self, key: Key) -> list[dict]:
+    def hits(self, key: Key) -> list[JSON]:
         """The other tool's findings on this target that count for the theme."""
         hits = [hit for hit in self.theirs.get(key, []) if self.theme.counts(hit)]
         if self.theme.scope.final_stage and hits:
@@ -360,7 +365,7 @@ class Comparison:
             )
         return notes
 
-    def case(self, key: Key, finding: Finding, hits: list[dict]) -> dict:
+    def case(self, key: Key, finding: Finding, hits: list[JSON]) -> JSON:
         """One disagreement as plain data, with its class."""
         case = {
             "theme": self.theme.name,
@@ -418,7 +423,7 @@ UNEXPLAINED = "unexplained: read by hand"
 class Subject:
     """What a rule may look at: one disagreement and the facts of the file it is about."""
 
-    case: dict
+    case: JSON
     facts: ProjectFacts
 
     @property
@@ -994,7 +999,7 @@ def _print_notes(notes: list[str]) -> None:
         print(f"- {note}")
 
 
-def _print_classes(disagreements: list[dict]) -> None:
+def _print_classes(disagreements: list[JSON]) -> None:
     counted = Counter(
         (case["item"], case["tool"], _side(case), case["class"]) for case in disagreements
     )
@@ -1004,7 +1009,7 @@ def _print_classes(disagreements: list[dict]) -> None:
         print(f"| {item} | {tool} | {side} | {label} | {count} |")
 
 
-def _side(case: dict) -> str:
+def _side(case: JSON) -> str:
     return "only other" if case["other"] else "only reviewtui"
 
 
