@@ -33,7 +33,7 @@ def test_only_the_tui_imports_textual() -> None:
 
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "reviewtui", "tests", "scripts"],
+        [sys.executable, "-m", "ruff", "check", "reviewtui", "tests"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -44,7 +44,7 @@ def test_ruff_is_clean() -> None:
 
 def test_ruff_format_is_applied() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--check", "reviewtui", "tests", "scripts"],
+        [sys.executable, "-m", "ruff", "format", "--check", "reviewtui", "tests"],
         capture_output=True,
         text=True,
         cwd=ROOT,

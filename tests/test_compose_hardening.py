@@ -49,6 +49,7 @@ def lines(finding: Finding) -> list[int | None]:
         ("nginx", Status.FAIL, Status.FAIL),
         ("nginx:latest", Status.FAIL, Status.FAIL),
         ("nginx:stable-alpine", Status.FAIL, Status.FAIL),
+        ("stefanscherer/whoami:insider-10.0.18334.1", Status.PASS, Status.FAIL),
         ("nginx:alpine", Status.FAIL, Status.FAIL),
         ("registry.local:5000/team/app", Status.FAIL, Status.FAIL),
         ("nginx:1.27.1", Status.PASS, Status.FAIL),

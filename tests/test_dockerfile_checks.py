@@ -95,6 +95,7 @@ def test_base_image_trusted_unknown_for_an_argument_without_default(tmp_path: Pa
         ("FROM ubuntu:latest\n", Status.FAIL, "moving tag latest"),
         ("FROM node:lts-alpine\n", Status.FAIL, "moving tag lts-alpine"),
         ("FROM nginx:stable\n", Status.FAIL, "moving tag stable"),
+        ("FROM stefanscherer/whoami:insider-10.0.18334.1\n", Status.PASS, "pins"),
         ("FROM golang:alpine\n", Status.FAIL, "variant tag alpine"),
         ("FROM ubuntu@sha256:" + "a" * 64 + "\n", Status.PASS, "pins"),
         ("FROM debian:bookworm-slim\n", Status.PASS, "pins"),
@@ -957,3 +958,37 @@ def test_every_detector_gives_one_finding_per_dockerfile_and_none_without(tmp_pa
         paths = sorted(f.target.path for f in detector(facts))
         assert paths == ["Dockerfile", "svc/Dockerfile"], name
         assert detector(nothing) == [], name
+
+
+@pytest.mark.parametrize(
+    "from_line",
+    [
+        "FROM mcr.microsoft.com/windows/nanoserver:1809",
+        "FROM mcr.microsoft.com/windows/nanoserver:ltsc2019",
+        "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022",
+        "FROM mcr.microsoft.com/windows/nanoserver:1903",
+        "FROM mcr.microsoft.com/windows/nanoserver-insider",
+        "FROM mcr.microsoft.com/windows/nanoserver/insider:10.0.18334.1",
+        "FROM jenkins/jenkins:2.462.1-lts",
+        "FROM selenium/node-chrome:126.0",
+    ],
+)
+def test_final_user_non_root_windows_and_documented_bases(tmp_path: Path, from_line: str) -> None:
+    finding = judge("final_user", tmp_path, f"{from_line}\nCOPY app /app\n")
+    assert finding.status is Status.PASS
+    assert finding.evidence[0].line == 1
+
+
+@pytest.mark.parametrize(
+    "from_line",
+    [
+        "FROM mcr.microsoft.com/windows/nanoserver:sac2016",
+        "FROM mcr.microsoft.com/windows/nanoserver:10.0.14393.2068",
+        "FROM mcr.microsoft.com/windows/servercore:ltsc2022",
+    ],
+)
+def test_final_user_windows_administrator_bases_fail(tmp_path: Path, from_line: str) -> None:
+    finding = judge("final_user", tmp_path, f"{from_line}\nCOPY app /app\n")
+    assert finding.status is Status.FAIL
+    assert "ContainerAdministrator" in finding.reason
+    assert "root" not in finding.reason

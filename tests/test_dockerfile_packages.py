@@ -44,6 +44,17 @@ def lines(finding: Finding) -> list[int | None]:
         ("RUN dnf -y install nginx", "dnf install names nginx"),
         ("RUN zypper -n install curl", "zypper install names curl"),
         ("RUN go install golang.org/x/tools/gopls@latest", "go install names"),
+        ("RUN go install golang.org/x/tools/gopls", "go install names"),
+        ("RUN go get -u github.com/wallix/awless", "go get names github.com/wallix/awless"),
+        (
+            'RUN INSTALL_PKGS="rsync tar znc" && dnf install -y $INSTALL_PKGS',
+            "dnf install names rsync, tar, znc",
+        ),
+        ('RUN pkg="openjdk" && apk add --no-cache "$pkg"', "apk add names openjdk"),
+        (
+            'RUN pkg=openjdk && if [ -n "$J" ]; then pkg="$pkg-jre"; fi && apk add $pkg',
+            "apk add names openjdk-jre",
+        ),
         ("RUN apt update && apt install -y curl=7.88.1-10", "RUN uses apt update"),
     ],
 )
@@ -181,3 +192,47 @@ def test_caches_of_an_inherited_stage_ship(tmp_path: Path) -> None:
 
     assert finding.status is Status.FAIL
     assert lines(finding) == [2]
+
+
+def test_powershell_steps_are_read_for_package_installs(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+        'SHELL ["powershell", "-Command", "$ErrorActionPreference = \'Stop\';"]\n'
+        "RUN Write-Host 'Installing'; npm install -g yarn\n"
+        "RUN pip install tox==2.1.1\n"
+    )
+
+    pinned = judge("packages_pinned", tmp_path, dockerfile)
+    lean = judge("lean_package_installs", tmp_path, dockerfile)
+
+    assert pinned.status is Status.FAIL
+    assert "npm install names yarn" in pinned.reason
+    assert lines(pinned) == [3]
+    assert lean.status is Status.FAIL
+    assert "pip install without --no-cache-dir" in lean.reason
+    assert lines(lean) == [4]
+
+
+def test_variables_without_a_value_are_still_not_judged(tmp_path: Path) -> None:
+    finding = judge(
+        "packages_pinned",
+        tmp_path,
+        "FROM debian:12.6-slim\nARG PKGS\nRUN apt-get install -y $PKGS curl=7.88.1-10\n",
+    )
+
+    assert finding.status is Status.PASS, finding.reason
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('ENV INSTALL_PKGS="cockpit-ws"\nRUN yum -y install ${INSTALL_PKGS}', "names cockpit-ws"),
+        ('ARG CHROME="google-chrome-stable"\nRUN apt-get install -y ${CHROME}', "google-chrome"),
+    ],
+)
+def test_arg_and_env_defaults_are_substituted(tmp_path: Path, body: str, reason: str) -> None:
+    finding = judge("packages_pinned", tmp_path, f"FROM debian:12.6-slim\n{body}\n")
+
+    assert finding.status is Status.FAIL
+    assert reason in finding.reason
+    assert lines(finding) == [3]

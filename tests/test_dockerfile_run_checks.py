@@ -411,6 +411,10 @@ def test_pipe_without_pipefail_fails(tmp_path: Path) -> None:
     [
         'FROM d\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN curl -fsSL https://x | tar -x\n',
         "FROM d\nRUN set -euxo pipefail; curl -fsSL https://x | tar -x\n",
+        'FROM d\nSHELL ["/bin/bash", "-euxo", "pipefail", "-c"]\nRUN curl https://x | tar -x\n',
+        'FROM d\nSHELL ["/bin/bash", "-exo", "pipefail", "-c"]\nRUN curl https://x | tar -x\n',
+        "FROM d\nRUN set -o pipefail && curl -fsSL https://x | tar -x\n",
+        'FROM d\nRUN set -euo pipefail; v="$(dpkg --print-architecture | cut -d- -f2)"; echo $v\n',
         "FROM d\nRUN set -o errexit -o pipefail && curl -fsSL https://x | tar -x\n",
         'FROM d\nRUN ["/bin/bash", "-o", "pipefail", "-c", "curl -fsSL https://x | tar -x"]\n',
         "FROM d\nRUN <<EOF\nset -eo pipefail\ncurl -fsSL https://x | tar -x\nEOF\n",
@@ -437,3 +441,40 @@ def test_pipefail_from_a_builder_shell_does_not_cover_another_stage(tmp_path: Pa
 
     assert finding.status is Status.FAIL
     assert lines(finding) == [4]
+
+
+def test_pipe_in_an_assignment_under_set_e_fails(tmp_path: Path) -> None:
+    finding = judge(
+        "pipefail",
+        tmp_path,
+        "FROM alpine:3.20\nRUN set -eux; \\\n"
+        "  dpkgArch=\"$(dpkg --print-architecture | awk -F- '{ print $NF }')\"; \\\n"
+        '  echo "$dpkgArch"\n',
+    )
+
+    assert finding.status is Status.FAIL
+    assert "pipes dpkg" in finding.reason
+    assert lines(finding) == [3]
+
+
+def test_pipe_in_a_substitution_used_as_an_argument_is_left_alone(tmp_path: Path) -> None:
+    # The command's status ignores the substitution's, so pipefail would change nothing.
+    finding = judge(
+        "pipefail",
+        tmp_path,
+        "FROM alpine:3.20\nRUN set -eux; apk add $(cat deps.txt | sort -u)\n",
+    )
+
+    assert finding.status is Status.NOT_APPLICABLE, finding.reason
+
+
+def test_pipe_in_an_assignment_inside_an_if_fails(tmp_path: Path) -> None:
+    finding = judge(
+        "pipefail",
+        tmp_path,
+        'FROM alpine:3.20\nRUN set -eux && if [ "$V" = latest ]; then \\\n'
+        "  V=$(./versions.sh | head -n1); fi && echo $V\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert "pipes ./versions.sh" in finding.reason or "pipes versions.sh" in finding.reason

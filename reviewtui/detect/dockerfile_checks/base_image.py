@@ -149,6 +149,8 @@ _FLOATING_TAGS = frozenset(
     "latest stable lts current edge nightly mainline rolling testing unstable sid devel dev "
     "master main head canary rc beta alpha insider".split()
 )
+# A moving word followed by a full version ("insider-10.0.18334.1") names one release.
+_FULL_VERSION = re.compile(r"\d+\.\d+")
 # Variant names that, on their own, mean "the newest version in this variant". Distribution
 # code names (bookworm, jammy) are left out: for debian, ubuntu or buildpack-deps they name
 # the release itself.
@@ -162,7 +164,7 @@ def _floating_kind(ref: ImageRef) -> str | None:
     if ref.tag is None:
         return "untagged"
     tag = ref.tag.lower()
-    if tag.split("-", 1)[0] in _FLOATING_TAGS:
+    if tag.split("-", 1)[0] in _FLOATING_TAGS and not _FULL_VERSION.search(tag):
         return "moving"
     if all(word in _VARIANT_WORDS for word in tag.split("-")):
         return "variant"

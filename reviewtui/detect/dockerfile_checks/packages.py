@@ -15,9 +15,16 @@ from reviewtui.detect.dockerfile_checks.findings import (
     each_dockerfile,
     judge_hits,
 )
-from reviewtui.detect.dockerfile_checks.shell import Command, RunStep, command_line, run_steps
+from reviewtui.detect.dockerfile_checks.shell import (
+    Command,
+    RunStep,
+    command_line,
+    powershell_commands,
+    rewritten,
+    run_steps,
+)
 from reviewtui.model import Finding
-from reviewtui.project.dockerfile import Dockerfile
+from reviewtui.project.dockerfile import Dockerfile, expand_variables
 from reviewtui.project.facts import ProjectFacts
 
 # Each program by the tool family whose options and actions it shares.
@@ -65,6 +72,7 @@ _VALUE_OPTIONS = {
     "gem": frozenset("-v -i -n -s --version --install-dir --bindir --source --platform".split()),
     "go": frozenset({"-o", "-ldflags", "-tags", "-gcflags", "-mod", "-C"}),
 }
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REDIRECTION = re.compile(r"^\d*(>>?|<|&>)")
 
 INSTALL_ACTIONS = {
@@ -140,19 +148,73 @@ def package_command(command: Command) -> PackageCommand | None:
     return PackageCommand(command, tool, name, action, frozenset(options), tuple(words[1:]))
 
 
-def step_packages(step: RunStep) -> list[PackageCommand]:
-    """The package manager commands of a RUN step, parsed once and kept on the step."""
+def step_packages(step: RunStep, dockerfile: Dockerfile) -> list[PackageCommand]:
+    """The package manager commands of a RUN step, parsed once and kept on the step.
+
+    Variables in their words are replaced by values assigned earlier in the same RUN
+    (``PKGS="a b" && dnf install $PKGS``), then by the ARG and ENV defaults in effect; the
+    ``command`` of each result is still the step's own command. PowerShell steps are read
+    statement by statement.
+    """
     if step.packages is None:
         if not step.holds(*_TOOL_WORDS):
             step.packages = []
             return step.packages
-        found = [package_command(command) for command in step.commands]
+        commands = step.commands if step.posix else _windows_commands(step)
+        found = _package_commands(dockerfile, step, commands)
         step.packages = [parsed for parsed in found if parsed is not None]
     return step.packages  # type: ignore[no-any-return]
 
 
+def _windows_commands(step: RunStep) -> list[Command]:
+    return powershell_commands(step) if step.powershell else []
+
+
+def _package_commands(
+    dockerfile: Dockerfile, step: RunStep, commands: list[Command]
+) -> list[PackageCommand | None]:
+    found: list[PackageCommand | None] = []
+    assigned: dict[str, str | None] = {}
+    for command in commands:
+        if not command.nested and (not command.argv or command.name == "export"):
+            _note_assignments(command, assigned)
+            continue
+        parsed = package_command(command)
+        if parsed is not None and "$" in command.raw:
+            parsed = _expanded(dockerfile, step, command, assigned) or parsed
+        found.append(parsed)
+    return found
+
+
+def _note_assignments(command: Command, assigned: dict[str, str | None]) -> None:
+    """Keep the ``NAME=value`` words of an assignment or ``export`` command."""
+    for word in command.words:
+        name, equals, value = word.partition("=")
+        if equals and _VARIABLE_NAME.match(name):
+            # ``pkg="$pkg-jre"`` builds on the value before it.
+            assigned[name] = expand_variables(value, assigned)[0] if "$" in value else value
+
+
+def _expanded(
+    dockerfile: Dockerfile, step: RunStep, command: Command, assigned: dict[str, str | None]
+) -> PackageCommand | None:
+    """The package command parsed from ``command`` with its variables substituted."""
+    text = command.raw
+    if assigned:
+        text, _ = expand_variables(text, assigned)
+    text, _ = dockerfile.expand(text, step.stage, step.source.start_line)
+    if text == command.raw:
+        return None
+    parsed = package_command(rewritten(command, text))
+    if parsed is None:
+        return None
+    return PackageCommand(
+        command, parsed.tool, parsed.program, parsed.action, parsed.options, parsed.operands
+    )
+
+
 def _step_packages(dockerfile: Dockerfile) -> list[tuple[RunStep, list[PackageCommand]]]:
-    return [(step, step_packages(step)) for step in run_steps(dockerfile)]
+    return [(step, step_packages(step, dockerfile)) for step in run_steps(dockerfile)]
 
 
 def installs(parsed: PackageCommand) -> bool:
@@ -213,7 +275,7 @@ def _unpinned(parsed: PackageCommand) -> list[str]:
         if parsed.has("-v", "--version"):
             return []
         return [p for p in operands if ":" not in p and not _local(p)]
-    if tool == "go" and action == "install":
+    if tool == "go" and action in ("install", "get"):
         return [p for p in operands if not _local(p) and _go_floating(p)]
     return []
 
@@ -247,7 +309,7 @@ def packages_pinned(facts: ProjectFacts) -> list[Finding]:
     """Whether package installs in every stage name versions, and use apt-get, not apt.
 
     FAIL for apt-get, apk, yum/dnf/microdnf, zypper, pip, npm/yarn/pnpm, gem and
-    ``go install`` naming packages without a version (``latest`` counts as none), and
+    ``go install``/``go get`` naming packages without a version (``latest`` counts as none), and
     for the ``apt`` command, whose output and options are not stable for scripts.
     Installs from a lockfile or requirements/constraints file, local files, URLs and
     variables are not judged. ``apt-get``, ``apt-key`` and ``apt-cache`` are not ``apt``.
@@ -371,7 +433,8 @@ def _judge_lean(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             no_recommends = True
         indexes = {id(command): i for i, command in enumerate(step.commands)}
         for parsed in parsed_commands:
-            index = indexes[id(parsed.command)]
+            # PowerShell commands are not among step.commands: no later command cleans.
+            index = indexes.get(id(parsed.command), len(step.commands))
             reason = _lean_problem(step, index, parsed, no_recommends, no_pip_cache)
             if reason is None:
                 if installs(parsed) or parsed.tool == "pip":

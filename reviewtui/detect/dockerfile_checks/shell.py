@@ -142,6 +142,7 @@ class RunStep:
     ships: bool = False
     onbuild: bool = False
     pipefail_shell: bool = False
+    powershell: bool = False
     packages: list[Any] | None = None
     """The step's package manager commands, filled in by the package detectors."""
     _commands: list[Command] | None = None
@@ -223,6 +224,11 @@ def with_defaults(dockerfile: Dockerfile, step: RunStep, command: Command) -> Co
     text, _ = dockerfile.expand(command.raw, step.stage, step.source.start_line)
     if text == command.raw:
         return command
+    return rewritten(command, text)
+
+
+def rewritten(command: Command, text: str) -> Command:
+    """``command`` as if its text were ``text`` (after substitutions), in the same place."""
     return _command(
         split_words(text),
         command.op,
@@ -290,11 +296,34 @@ def _step(
     if windows or (shell and shell_name not in SHELLS and shell_name != "busybox"):
         step.posix = False
         step._commands = []
+        step.powershell = shell_name.removesuffix(".exe") in ("powershell", "pwsh")
     step.pipefail_shell = bool(shell) and _sets_pipefail(shell or [])
     words = instruction.exec_form
     if words and posixpath.basename(words[0]) in SHELLS and _sets_pipefail(words):
         step.pipefail_shell = True
     return step
+
+
+# Where one PowerShell statement or pipeline element ends. Quotes are not followed: a
+# separator inside a quoted string splits it, which at worst drops an argument.
+_POWERSHELL_SEPARATOR = re.compile(r"[;\n]|\|\|?|&&")
+
+
+def powershell_commands(step: RunStep) -> list[Command]:
+    """The simple commands of a PowerShell RUN, one per statement or pipeline element.
+
+    Only programs called by name are meant to be read this way (``npm``, ``pip``...: the
+    same programs as under a POSIX shell); cmdlets and script blocks come out as commands
+    that no detector looks for.
+    """
+    commands = []
+    for index, statement in enumerate(_POWERSHELL_SEPARATOR.split(step.text)):
+        words = split_words(statement, "`")
+        if words and words[0] == "&":
+            words = words[1:]
+        if words:
+            commands.append(_command(words, "", index, 0, 0, False, False, statement.strip()))
+    return commands
 
 
 def _parse_step(step: RunStep) -> tuple[list[Command], str]:
@@ -314,6 +343,10 @@ def _parse_step(step: RunStep) -> tuple[list[Command], str]:
         else:
             data.append(heredoc.body)
     return commands, "\n".join(data)
+
+
+# ``-o`` or a cluster ending in it (``-euxo``), whose next word names the option to set.
+_OPTION_CLUSTER = re.compile(r"^-[a-zA-Z]*o$")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -341,7 +374,11 @@ def _exec_form_commands(step: RunStep, words: list[str]) -> tuple[list[Command],
 
 
 def _sets_pipefail(words: list[str]) -> bool:
-    return "pipefail" in words and "-o" in words
+    """True when ``-o pipefail`` is among the words, the ``-o`` alone or ending a cluster."""
+    for before, word in zip(words, words[1:], strict=False):
+        if word == "pipefail" and _OPTION_CLUSTER.match(before):
+            return True
+    return False
 
 
 def _runs_as_shell(heredoc: Heredoc, consumer: Command | None) -> bool:

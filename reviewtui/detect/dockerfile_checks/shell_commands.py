@@ -18,6 +18,7 @@ from reviewtui.detect.dockerfile_checks.packages import (
 from reviewtui.detect.dockerfile_checks.shell import (
     SHELLS,
     Command,
+    RunStep,
     command_line,
     run_steps,
     where,
@@ -103,11 +104,13 @@ def _judge_index_update(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     hits = []
     used: list[int] = []
     for step in run_steps(dockerfile):
-        if not step_packages(step):
+        if not step_packages(step, dockerfile):
             continue
         updates: list[Command] = []
         installed = False
-        parsed_by_command = {id(parsed.command): parsed for parsed in step_packages(step)}
+        parsed_by_command = {
+            id(parsed.command): parsed for parsed in step_packages(step, dockerfile)
+        }
         for command in step.commands:
             parsed = parsed_by_command.get(id(command))
             if parsed is None:
@@ -167,27 +170,11 @@ def _judge_pipefail(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     for step in run_steps(dockerfile):
         if not step.posix or "|" not in step.text:
             continue
-        protected = step.pipefail_shell
-        for command in step.commands:
-            if command.nested:
-                continue
-            if _sets_pipefail(command):
-                protected = True
-            if command.op not in ("|", "|&"):
-                continue
+        hit = _unprotected_pipe(dockerfile, step)
+        if hit is not None:
             piped.append(step.line)
-            if protected or command.name in _HARMLESS_SOURCES or not command.name:
-                continue
-            line = command_line(dockerfile, step, command)
-            what = "a compound command" if command.name in _CLOSERS else command.name
-            hits.append(
-                Hit(
-                    line,
-                    f"{where(step)} pipes {what} into another command without "
-                    "pipefail, so a failure of it is hidden",
-                )
-            )
-            break
+            if hit.line:
+                hits.append(hit)
     return judge_hits(
         dockerfile,
         hits,
@@ -195,6 +182,63 @@ def _judge_pipefail(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         piped,
         None if piped else "no RUN uses a pipe",
     )
+
+
+def _unprotected_pipe(dockerfile: Dockerfile, step: RunStep) -> Hit | None:
+    """The first pipe of a RUN that hides a failure; a Hit with line 0 for safe pipes only.
+
+    A pipe inside ``VAR="$(a | b)"`` counts: the assignment takes the status of the
+    substitution, which stops the build under ``set -e`` or before ``&&`` only when
+    pipefail makes it report ``a`` failing. A pipe inside ``$(...)`` used as an argument of
+    another command is left alone: that command's status ignores the substitution's, so
+    pipefail changes nothing there.
+    """
+    protected = step.pipefail_shell
+    errexit = False
+    pending: list[Command] = []
+    seen = False
+    for command in step.commands:
+        if command.nested:
+            if command.op in ("|", "|&"):
+                pending.append(command)
+            continue
+        if _sets_pipefail(command):
+            protected = True
+        errexit = errexit or _sets_errexit(command)
+        candidates = pending if _is_assignment(command) and (errexit or command.op == "&&") else []
+        pending = []
+        if command.op in ("|", "|&"):
+            candidates.append(command)
+        for candidate in candidates:
+            seen = True
+            if protected or candidate.name in _HARMLESS_SOURCES or not candidate.name:
+                continue
+            return _pipe_hit(dockerfile, step, candidate)
+    return Hit(0, "") if seen else None
+
+
+def _pipe_hit(dockerfile: Dockerfile, step: RunStep, command: Command) -> Hit:
+    line = command_line(dockerfile, step, command)
+    what = "a compound command" if command.name in _CLOSERS else command.name
+    return Hit(
+        line,
+        f"{where(step)} pipes {what} into another command without "
+        "pipefail, so a failure of it is hidden",
+    )
+
+
+def _sets_errexit(command: Command) -> bool:
+    """True for ``set -e`` (alone or in a cluster such as ``-eux``)."""
+    if command.name != "set":
+        return False
+    args = command.args
+    return "errexit" in args or any(a[:1] == "-" and a[1:2] != "-" and "e" in a for a in args)
+
+
+def _is_assignment(command: Command) -> bool:
+    """True for a command made of ``NAME=value`` assignments only, which runs no program."""
+    # Reserved words such as ``then`` may come first: they are not in argv either.
+    return not command.argv and any("=" in word for word in command.words)
 
 
 DETECTORS: dict[str, Detector] = {

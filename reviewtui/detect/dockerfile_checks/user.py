@@ -26,6 +26,28 @@ from reviewtui.project.facts import ProjectFacts
 _ROOT_USERS = frozenset({"root", "0", "containeradministrator"})
 _ROOT_BY_DEFAULT_CHAINGUARD = frozenset({"wolfi-base", "chainguard-base", "busybox", "git"})
 
+# Nano Server images from version 1709 on run as ContainerUser, the earlier ones (sac2016,
+# 10.0.14393.*) as ContainerAdministrator, as Microsoft's Nano Server image notes say.
+# Insider builds all postdate 1709.
+_NANOSERVER_REPOSITORIES = frozenset({"windows/nanoserver", "nanoserver"})
+_NANOSERVER_INSIDER_REPOSITORIES = frozenset(
+    {
+        "windows/nanoserver-insider",
+        "windows/nanoserver/insider",
+        "nanoserver-insider",
+        "nanoserver/insider",
+    }
+)
+_NANOSERVER_USER_TAG = re.compile(
+    r"^(?:1709|1803|1809|1903|1909|2004|20h2|ltsc20(?:19|22|25)|10\.0\.(?:1[6-9]|2)\d{3})"
+)
+_WINDOWS_BASE = re.compile(r"servercore|nanoserver|^windows/")
+# Images whose own Dockerfile ends with a non-root USER, each documented by its maker:
+# the Jenkins controller images run as the jenkins user (jenkinsci/docker's Dockerfiles end
+# with USER ${user}); SeleniumHQ's docker-selenium images run as seluser (uid 1200, USER
+# ${SEL_UID} in its Base and Node Dockerfiles).
+_NONROOT_IMAGE_USERS = {"jenkins/jenkins": "the jenkins user", "selenium/": "seluser"}
+
 
 def _nonroot_base(ref: ImageRef | None) -> str | None:
     """Why a base image is known to run as a non-root user, or None."""
@@ -49,7 +71,37 @@ def _nonroot_base(ref: ImageRef | None) -> str | None:
         return f"the Bitnami base {ref.text} runs as uid 1001"
     if ref.registry == "docker.io" and ref.repository == "nginxinc/nginx-unprivileged":
         return f"the base {ref.text} runs as the nginx user"
+    if _nanoserver_runs_as_user(ref, tag):
+        return f"the Nano Server base {ref.text} runs as ContainerUser"
+    return _documented_nonroot_base(ref)
+
+
+def _nanoserver_runs_as_user(ref: ImageRef, tag: str) -> bool:
+    """Whether a Nano Server base is a 1709-or-later one, whose default user is ContainerUser."""
+    if ref.registry != "mcr.microsoft.com":
+        return False
+    if ref.repository in _NANOSERVER_INSIDER_REPOSITORIES:
+        return True
+    return ref.repository in _NANOSERVER_REPOSITORIES and bool(_NANOSERVER_USER_TAG.match(tag))
+
+
+def _documented_nonroot_base(ref: ImageRef) -> str | None:
+    """Why a Docker Hub image whose own Dockerfile ends with a non-root USER is non-root."""
+    if ref.registry != "docker.io":
+        return None
+    for prefix, user in _NONROOT_IMAGE_USERS.items():
+        if ref.repository == prefix or (
+            prefix.endswith("/") and ref.repository.startswith(prefix)
+        ):
+            return f"the base {ref.text} runs as {user}"
     return None
+
+
+def _default_user_reason(ref: ImageRef | None) -> str:
+    """The FAIL reason for a stage with no USER: root, or ContainerAdministrator on Windows."""
+    if ref is not None and _WINDOWS_BASE.search(f"{ref.repository}:{ref.tag or ''}".lower()):
+        return "no USER: the image's default user (ContainerAdministrator) applies"
+    return "no USER: the image's default user (root) applies"
 
 
 def final_user(facts: ProjectFacts) -> list[Finding]:
@@ -76,7 +128,7 @@ def _judge_user(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         return make_finding(
             dockerfile,
             Status.FAIL,
-            "no USER: the image's default user (root) applies",
+            _default_user_reason(root.image_ref),
             base_evidence(dockerfile),
         )
     evidence = [evidence_at(dockerfile, line)]
@@ -136,7 +188,7 @@ def _judge_sudo(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         for command in uses:
             line = command_line(dockerfile, step, command, "sudo")
             hits.append(Hit(line, f"RUN runs {command.name or 'a command'} through sudo"))
-        for parsed in step_packages(step):
+        for parsed in step_packages(step, dockerfile):
             if any(_package_name(p) == "sudo" for p in installed_packages(parsed)):
                 line = command_line(dockerfile, step, parsed.command, "sudo")
                 hits.append(

@@ -5,7 +5,7 @@ the repository and the path on screen is short), the app scans it, answers a few
 through its keys, and saves each screen as SVG into ``screenshots/``. The clock is
 stopped so that running the script again changes an image only when the app changed.
 
-Run: ``python scripts/screenshots.py [OUTPUT_DIR]``
+Run: ``python tests/tools/screenshots.py [OUTPUT_DIR]``
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from reviewtui.review import model, session
 from reviewtui.review.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "tests" / "fixtures" / "projects" / "demo"
 SIZE = (100, 32)
 FIXED_TIME = "2026-12-03T10:00:00Z"
