@@ -261,6 +261,9 @@ class Review:
     _encoded: dict[str, tuple[list[Finding], list[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _blocks: dict[str, tuple[list[str], str, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _waiver_index: tuple[list[Waiver], int, dict[str, tuple[Waiver, ...]]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -278,6 +281,20 @@ class Review:
         encoded = [canonical_json(f.to_dict()) for f in findings]
         self._encoded[item_id] = (findings, encoded)
         return encoded
+
+    def findings_block(self, item_id: str, indent: str) -> str:
+        """The item's encoded findings as lines of the review file, one per finding.
+
+        Kept beside the encoding, so saving a big review after an answer copies strings
+        instead of building them again.
+        """
+        encoded = self.encoded_findings(item_id)
+        cached = self._blocks.get(item_id)
+        if cached is not None and cached[0] is encoded and cached[1] == indent:
+            return cached[2]
+        block = ",\n".join(indent + line for line in encoded)
+        self._blocks[item_id] = (encoded, indent, block)
+        return block
 
     def state(self, item: Item) -> ItemState:
         """The item with its findings, waivers and answer."""

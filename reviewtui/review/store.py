@@ -111,9 +111,8 @@ def _items_text(review: Review) -> str:
                 answer.to_dict(), indent=2, sort_keys=True, ensure_ascii=False
             )
             parts.append(f'      "answer": {_indent(answer_text, 6)}')
-        findings = review.encoded_findings(item_id)
-        if findings:
-            body = ",\n".join(f"        {f}" for f in findings)
+        if review.encoded_findings(item_id):
+            body = review.findings_block(item_id, "        ")
             parts.append(f'      "findings": [\n{body}\n      ]')
         else:
             parts.append('      "findings": []')
