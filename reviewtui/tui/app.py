@@ -388,7 +388,13 @@ class ReviewApp(App[None]):
             ]
         except OSError as error:
             reason = error.strerror or str(error)
-            self.notify(f"Cannot write the reports: {reason}", severity="error", markup=False)
+            if folder.exists() and not folder.is_dir():
+                reason = ".reviewtui is a file, not a folder"
+            self.notify(
+                f"Cannot write the reports to .reviewtui/: {reason}",
+                severity="error",
+                markup=False,
+            )
             return
         self.notify(_wrote(self.session.root, written), markup=False)
 
