@@ -7,23 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewtui.detect import dockerfile_checks
-from reviewtui.model import Finding, Status
-from reviewtui.project import read_project
-
-
-def judge(name: str, root: Path, dockerfile: str) -> Finding:
-    """The one finding detector ``name`` gives for a project with this Dockerfile."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Dockerfile").write_text(dockerfile)
-    findings = dockerfile_checks.DETECTORS[name](read_project(root))
-    assert len(findings) == 1
-    return findings[0]
-
-
-def lines(finding: Finding) -> list[int | None]:
-    return [evidence.line for evidence in finding.evidence]
-
+from reviewtui.model import Status
+from tests.detector_helpers import judge, lines
 
 # --- packages_pinned -----------------------------------------------------------------------
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reviewtui.detect import dockerfile_checks
 from reviewtui.detect.dockerfile_checks.pulled_images import COPY_FROM, FROM, pulled_images
 from reviewtui.model import Finding, Status
-from reviewtui.project import read_project
 from reviewtui.project.dockerfile import parse_dockerfile
+from tests.detector_helpers import judge
 
 # The shape of the awesome-compose dev-envs stages: a whole image from a personal
 # namespace, untagged, copied over / of the final stage.
@@ -22,14 +21,6 @@ DEV_ENVS = (
     "RUN apk add --no-cache git\n"
     "COPY --from=gloursdocker/docker / /\n"
 )
-
-
-def judge(name: str, root: Path, dockerfile: str) -> Finding:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Dockerfile").write_text(dockerfile)
-    findings = dockerfile_checks.DETECTORS[name](read_project(root))
-    assert len(findings) == 1
-    return findings[0]
 
 
 def located(finding: Finding) -> list[tuple[int | None, str]]:
