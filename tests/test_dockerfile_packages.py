@@ -221,3 +221,18 @@ def test_arg_and_env_defaults_are_substituted(tmp_path: Path, body: str, reason:
     assert finding.status is Status.FAIL
     assert reason in finding.reason
     assert lines(finding) == [3]
+
+
+def test_evidence_names_the_update_whose_lists_stay(tmp_path: Path) -> None:
+    # The first update's lists are removed; the second one's stay in the layer.
+    finding = judge(
+        "lean_package_installs",
+        tmp_path,
+        "FROM debian:12.6-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n"
+        "    && rm -rf /var/lib/apt/lists/* \\\n"
+        "    && apt-get update && apt-get install -y --no-install-recommends git\n",
+    )
+
+    assert finding.status is Status.FAIL
+    assert lines(finding)[0] == 4

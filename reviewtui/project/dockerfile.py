@@ -503,18 +503,25 @@ class Dockerfile:
                 return number
         return instruction.start_line
 
-    def line_containing(self, instruction: Instruction, needle: str, spaced: bool = False) -> int:
+    def line_containing(
+        self, instruction: Instruction, needle: str, spaced: bool = False, occurrence: int = 0
+    ) -> int:
         """:meth:`line_matching` for plain text, without a regex to compile: the first
-        line holding ``needle``. With ``spaced``, runs of blanks in the line count as one
+        line holding ``needle`` (the ``occurrence``-th one, counting from 0, or the last
+        when there are fewer). With ``spaced``, runs of blanks in the line count as one
         space, as ``needle`` is written."""
         last = max([instruction.end_line, *(doc.end_line for doc in instruction.heredocs)])
+        found = instruction.start_line
         for number in range(instruction.start_line, min(last, len(self.lines)) + 1):
             text = self.lines[number - 1]
             if spaced and " " in needle:
                 text = " ".join(text.split())
             if needle in text and not text.lstrip().startswith("#"):
-                return number
-        return instruction.start_line
+                found = number
+                if occurrence <= 0:
+                    return number
+                occurrence -= 1
+        return found
 
     def snippet_at(self, line: int) -> str:
         """The raw text of a 1-based line, stripped."""

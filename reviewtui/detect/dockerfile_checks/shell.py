@@ -202,15 +202,27 @@ def command_line(
     urls = [arg for arg in command.args if "://" in arg]
     if urls:
         return dockerfile.line_containing(step.instruction, urls[0])
-    # The first words of the command, as many as share one physical line.
+    # The first words of the command, as many as share one physical line. When earlier
+    # commands of the RUN start the same way (two "apt-get update"), take the line of
+    # this command's own occurrence.
     words = command.raw.split(None, 3)[:3]
     first = " ".join(dockerfile.snippet_at(step.line).split())
+    earlier = _earlier_commands(step, command)
     for count in range(len(words), 0, -1):
         phrase = " ".join(words[:count])
-        line = dockerfile.line_containing(step.instruction, phrase, spaced=True)
+        before = sum(1 for other in earlier if " ".join(other.raw.split()).startswith(phrase))
+        line = dockerfile.line_containing(step.instruction, phrase, spaced=True, occurrence=before)
         if line != step.line or phrase in first:
             return line
     return step.line
+
+
+def _earlier_commands(step: RunStep, command: Command) -> list[Command]:
+    """The commands of the RUN before ``command``; none when it is nested elsewhere."""
+    for index, other in enumerate(step.commands):
+        if other is command:
+            return step.commands[:index]
+    return []
 
 
 def with_defaults(dockerfile: Dockerfile, step: RunStep, command: Command) -> Command:
