@@ -197,3 +197,18 @@ def test_signoff_needs_a_decision_and_a_real_email(weak_project: Path) -> None:
     with pytest.raises(AnswerError, match="not an email"):
         session.sign_off("Ada", "not-an-email", "security", Decision.APPROVED)
     assert session.review.signoffs == []
+
+
+def test_two_sessions_on_one_project_lose_no_answer(weak_project: Path) -> None:
+    first = ReviewSession.open(weak_project)
+    first.set_note("build.healthcheck", "note from A")
+    second = ReviewSession.open(weak_project)
+
+    second.set_note("runtime.not-privileged", "note from B")
+    first.set_note("image.base-tag-pinned", "another note from A")
+
+    saved = store.load(store.default_path(weak_project))
+    assert saved.answers["build.healthcheck"].note == "note from A"
+    assert saved.answers["runtime.not-privileged"].note == "note from B"
+    assert saved.answers["image.base-tag-pinned"].note == "another note from A"
+    assert "merged" in first.notice

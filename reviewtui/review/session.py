@@ -80,6 +80,9 @@ class ReviewSession:
         self.notice = ""
         self.scanner_reports: list[Path] = []
         self.scanner_settings = ScannerSettings()
+        # What the review file looked like when this session last read or wrote it, so a
+        # save can tell that another reviewtui wrote it in between.
+        self._disk_stamp = _stamp(path)
 
     @classmethod
     def open(
@@ -224,11 +227,37 @@ class ReviewSession:
         return signoff
 
     def save(self) -> None:
-        """Write the review file now."""
+        """Write the review file now.
+
+        When another reviewtui wrote the file since this session read it, its answers and
+        sign-offs are merged in first (per item, the answer changed last wins), so two
+        people answering the same project at once lose nothing.
+        """
         if self.path is None:
             return
+        if _stamp(self.path) != self._disk_stamp:
+            self._merge_from_disk()
         self.review.updated = now_iso()
         store.save(self.review, self.path)
+        self._disk_stamp = _stamp(self.path)
+
+    def _merge_from_disk(self) -> None:
+        assert self.path is not None
+        try:
+            other = store.load(self.path)
+        except store.ReviewFileError as error:
+            log.info("not merging %s: %s", self.path, error)
+            return
+        for item_id, theirs in other.answers.items():
+            mine = self.review.answers.get(item_id)
+            if mine is None or theirs.updated > mine.updated:
+                self.review.answers[item_id] = theirs
+        known = {(s.name, s.time, s.digest) for s in self.review.signoffs}
+        for signoff in other.signoffs:
+            if (signoff.name, signoff.time, signoff.digest) not in known:
+                self.review.signoffs.append(signoff)
+        self.review.signoffs.sort(key=lambda s: s.time)
+        self.notice = "another reviewtui saved this review meanwhile; its answers were merged"
 
     def _store_answer(self, item_id: str, answer: Answer) -> None:
         answer.updated = now_iso()
@@ -241,3 +270,14 @@ class ReviewSession:
     def _changed(self) -> None:
         if self.autosave:
             self.save()
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """Modification time and size of the review file, or None when there is none."""
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
