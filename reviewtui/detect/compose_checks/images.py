@@ -3,38 +3,11 @@
 
 from __future__ import annotations
 
-import re
-
 from reviewtui.detect.compose_checks.findings import finding, per_service
+from reviewtui.detect.image_tags import floating_reason
 from reviewtui.model import Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
 from reviewtui.project.dockerfile import ImageRef, parse_image_ref
-
-# Tags that move to new releases by design: the first dash-separated word decides, so
-# "lts-alpine" and "stable-slim" float as much as "lts" and "stable". The same words as
-# the Dockerfile detectors use for FROM, so both checklists agree on what floats.
-_FLOATING_TAGS = frozenset(
-    "latest stable lts current edge nightly mainline rolling testing unstable sid devel dev "
-    "master main head canary rc beta alpha insider".split()
-)
-# A moving word followed by a full version ("insider-10.0.18334.1") names one release.
-_FULL_VERSION = re.compile(r"\d+\.\d+")
-# Variant names that, on their own, mean "the newest version in this variant".
-_VARIANT_WORDS = frozenset("alpine slim jre jdk windowsservercore nanoserver".split())
-
-
-def floating_reason(ref: ImageRef) -> str | None:
-    """Why an image reference does not pin a version, or None when it does."""
-    if ref.digest:
-        return None
-    if ref.tag is None:
-        return "has no tag, so it pulls latest"
-    tag = ref.tag.lower()
-    if tag.split("-", 1)[0] in _FLOATING_TAGS and not _FULL_VERSION.search(tag):
-        return f"uses the moving tag {ref.tag}"
-    if all(word in _VARIANT_WORDS for word in tag.split("-")):
-        return f"uses the variant tag {ref.tag}, which follows the newest version"
-    return None
 
 
 def _version_from_unset_variable(service: ComposeService) -> str | None:

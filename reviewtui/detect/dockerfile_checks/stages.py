@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from reviewtui.detect.dockerfile_checks.base_image import floating_reason
 from reviewtui.detect.dockerfile_checks.findings import (
     Detector,
     Hit,
@@ -18,6 +17,7 @@ from reviewtui.detect.dockerfile_checks.findings import (
     root_stage,
 )
 from reviewtui.detect.dockerfile_checks.pulled_images import references, resolve
+from reviewtui.detect.image_tags import floating_reason
 from reviewtui.model import Finding, Status
 from reviewtui.project.dockerfile import (
     Dockerfile,
