@@ -36,6 +36,7 @@ _TOKEN_PATTERNS = [
     re.compile(r"\bsk_(live|test)_[A-Za-z0-9]{16,}\b"),
     re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
     re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+    re.compile(r"\bSWMTKN-1-[A-Za-z0-9-]{20,}"),  # a swarm join token
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
 ]
 # A password given on a command line: docker login -p, mysql -pVALUE is not covered.
@@ -103,6 +104,7 @@ _TRIGGERS = (
     "sk_",
     "aiza",
     "npm_",
+    "swmtkn-",
     "-----begin",
 )
 

@@ -53,6 +53,23 @@ class TargetKind(StrEnum):
     CI = "ci"
     IMAGE = "image"
     PROJECT = "project"
+    ENGINE = "engine"
+    CONTAINER = "container"
+    SWARM = "swarm"
+    SWARM_SERVICE = "swarm_service"
+
+    @property
+    def live(self) -> bool:
+        """Whether targets of this kind were inspected on a Docker engine."""
+        return self in _LIVE_KINDS
+
+
+ENGINE_IMAGE_PREFIX = "engine "
+"""How an image target read from an engine starts its path: ``engine HOST``."""
+
+_LIVE_KINDS = frozenset(
+    {TargetKind.ENGINE, TargetKind.CONTAINER, TargetKind.SWARM, TargetKind.SWARM_SERVICE}
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -61,7 +78,9 @@ class Target:
 
     ``path`` is relative to the project root (``"."`` for the project itself); ``name``
     is the service name for a compose service, the image name for an image (``path`` is
-    then the scanner report that describes it) and the path otherwise.
+    then the scanner report that describes it, or ``engine HOST`` for an image inspected
+    on an engine) and the path otherwise. For the live kinds, ``path`` is the engine's
+    host name and ``name`` the container or swarm service.
     """
 
     kind: TargetKind
@@ -75,7 +94,24 @@ class Target:
             return "project"
         if self.kind is TargetKind.IMAGE:
             return f"image {self.name} ({self.path})"
+        if self.kind is TargetKind.ENGINE:
+            return f"engine {self.path}"
+        if self.kind is TargetKind.CONTAINER:
+            return f"container {self.name} on {self.path}"
+        if self.kind is TargetKind.SWARM:
+            return f"swarm of {self.path}"
+        if self.kind is TargetKind.SWARM_SERVICE:
+            return f"swarm service {self.name} on {self.path}"
         return self.path
+
+    @property
+    def host(self) -> str:
+        """The engine a live target was inspected on; empty for a target read from files."""
+        if self.kind.live:
+            return self.path
+        if self.kind is TargetKind.IMAGE and self.path.startswith(ENGINE_IMAGE_PREFIX):
+            return self.path.removeprefix(ENGINE_IMAGE_PREFIX)
+        return ""
 
     def to_dict(self) -> dict[str, str]:
         """Plain form for the review file and the JSON report."""
@@ -89,27 +125,44 @@ class Target:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What proves an answer: a place in a file and the text found there.
+    """What proves an answer: a place in a file and the text found there, or an object
+    on a Docker engine, the inspect field read and its value.
 
-    The snippet is masked and cleaned on construction, so no secret value or control
-    character from a scanned file can reach any output through evidence.
+    For a file, ``path`` is relative to the project root (absolute for a file read on the
+    engine's host, such as its daemon.json). For an engine object, ``path`` names the host
+    and the object (``default: container web-1``), ``field`` the inspect field
+    (``HostConfig.Privileged``) and ``snippet`` its value. The snippet is masked and
+    cleaned on construction, so no secret value or control character from a scanned file
+    or an inspected object can reach any output through evidence.
     """
 
     path: str
     line: int | None
     snippet: str = ""
+    field: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "snippet", clean_text(self.snippet))
+        object.__setattr__(self, "field", clean_text(self.field))
 
     @property
     def location(self) -> str:
-        """``path:line``, or the path alone when there is no line."""
+        """``path:line``, ``object field`` for an engine object, or the path alone."""
+        if self.field:
+            return f"{self.path} {self.field}"
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def in_file(self) -> bool:
+        """Whether the evidence is a place in a file rather than an engine object."""
+        return not self.field
 
     def to_dict(self) -> dict[str, object]:
         """Plain form for the review file and the JSON report."""
-        return {"path": self.path, "line": self.line, "snippet": self.snippet}
+        data: dict[str, object] = {"path": self.path, "line": self.line, "snippet": self.snippet}
+        if self.field:
+            data["field"] = self.field
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Evidence:
@@ -119,6 +172,7 @@ class Evidence:
             str(data["path"]),
             int(line) if isinstance(line, int) else None,
             str(data.get("snippet", "")),
+            str(data.get("field", "")),
         )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import engine_rig
 import pytest
 
 WEAK_DOCKERFILE = """\
@@ -50,3 +53,42 @@ def weak_project(tmp_path: Path) -> Path:
             "main.py": "print('hello')\n",
         },
     )
+
+
+@pytest.fixture(scope="session")
+def live_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engine_rig.Rig]:
+    """A real Docker engine with the rig's images and containers (see tests/engine_rig.py).
+
+    dockerd is started when none answers. Where no engine can run the live tests are
+    skipped, except when REVIEWTUI_REQUIRE_DOCKER is set (CI sets it): then they fail.
+    """
+    workdir = tmp_path_factory.mktemp("rig")
+    rig = engine_rig.Rig(project_dir=workdir / "rigdemo", workdir=workdir / "build")
+    rig.workdir.mkdir()
+    if not engine_rig.engine_answers():
+        rig.dockerd = engine_rig.start_dockerd(workdir)
+        rig.started_dockerd = rig.dockerd is not None
+        if rig.dockerd is None:
+            message = "no Docker engine answers and dockerd cannot be started here"
+            if os.environ.get("REVIEWTUI_REQUIRE_DOCKER"):
+                pytest.fail(message)
+            pytest.skip(message)
+    engine_rig.remove_stale()
+    rig.workdir.mkdir(exist_ok=True)
+    try:
+        engine_rig.build_images(rig.workdir)
+        engine_rig.create_containers(rig)
+        yield rig
+    finally:
+        engine_rig.remove_all(rig)
+        engine_rig.stop_dockerd(rig)
+
+
+@pytest.fixture(scope="session")
+def live_swarm(live_rig: engine_rig.Rig) -> Iterator[engine_rig.Rig]:
+    """The rig's engine as a one-node swarm manager on 127.0.0.1, with two services."""
+    try:
+        engine_rig.start_swarm(live_rig)
+        yield live_rig
+    finally:
+        engine_rig.stop_swarm(live_rig)

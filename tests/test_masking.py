@@ -20,6 +20,7 @@ from reviewtui.model import Evidence
         ("docker login -u me -p hunter2 registry", "hunter2"),
         ("key AKIAABCDEFGHIJKLMNOP here", "AKIAABCDEFGHIJKLMNOP"),
         ("token ghp_" + "a" * 36, "ghp_" + "a" * 36),
+        ("docker swarm join --token SWMTKN-1-" + "b" * 50, "SWMTKN-1-" + "b" * 50),
         ("ARG NPM_TOKEN=abc", "abc"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewtui.model import Problem
 from reviewtui.project.ci import CIFile
@@ -12,6 +13,9 @@ from reviewtui.project.daemon import DaemonConfig
 from reviewtui.project.dockerfile import Dockerfile
 from reviewtui.project.dockerignore import DockerIgnore
 from reviewtui.project.scanner_reports import ScannerReport
+
+if TYPE_CHECKING:
+    from reviewtui.live.facts import EngineFacts
 
 
 @dataclass
@@ -22,7 +26,8 @@ class ProjectFacts:
     detectors can ask whether, say, a ``.env`` sits in a build context. ``problems``
     holds everything that could not be read, with file, line and reason.
     ``scanner_reports`` holds the vulnerability scanner reports named on the command line,
-    found in the project or written by scanners run for the review.
+    found in the project or written by scanners run for the review. ``engines`` holds
+    what the Docker engines of a live review answered (empty without ``--live``).
     """
 
     root: Path
@@ -34,6 +39,7 @@ class ProjectFacts:
     scanner_reports: list[ScannerReport] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    engines: list[EngineFacts] = field(default_factory=list)
 
     def dockerfile(self, rel: str) -> Dockerfile | None:
         """The parsed Dockerfile at this relative path, if there is one."""
