@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
-from reviewtui.detect.registry import Detector, all_detectors, check_catalogue
+from reviewtui.detect.drift import DERIVED
+from reviewtui.detect.registry import (
+    Detector,
+    all_detectors,
+    check_catalogue,
+    live_detectors,
+)
 from reviewtui.model import Finding, Problem, Status, Target, TargetKind
 from reviewtui.project.facts import ProjectFacts
 
@@ -22,21 +28,34 @@ def detect(
     facts: ProjectFacts,
     detectors: dict[str, Detector] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    live: dict[str, Detector] | None = None,
 ) -> dict[str, list[Finding]]:
     """Findings per item id for every item that a detector or a ``match:`` rule answers.
+
+    An item whose detector also has a live counterpart gets the findings of both: the
+    compose service and the container made from it side by side. An engine that could
+    not be read answers each such item once, as unknown, saying why.
 
     A detector that raises is a bug, but must not end the review: its item gets an
     unknown finding that says so, and the error is logged.
     """
     detectors = all_detectors() if detectors is None else detectors
-    check_catalogue(catalogue, detectors)
+    live = live_detectors() if live is None else live
+    check_catalogue(catalogue, detectors, live)
     automatic = [item for item in catalogue.items if item.automatic]
+    # Items that compare other items' findings come last, when those are all known.
+    automatic.sort(key=lambda item: item.detector in DERIVED)
     results: dict[str, list[Finding]] = {}
 
     for done, item in enumerate(automatic, start=1):
         name = item.detector or f"match of {item.id}"
         try:
-            findings = _run(item, facts, detectors)
+            if item.detector in DERIVED:
+                findings = DERIVED[item.detector](facts, results)
+            else:
+                findings = _run(item, facts, detectors)
+            if item.detector in live and facts.engines:
+                findings += live[item.detector](facts) + _unreachable(facts)
         except Exception as error:  # noqa: BLE001 - one broken detector must not stop a review
             log.exception("detector %s failed", name)
             findings = [
@@ -68,8 +87,18 @@ def _natural(text: str) -> tuple[str | int, ...]:
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
 
+def _unreachable(facts: ProjectFacts) -> list[Finding]:
+    return [
+        Finding(engine.target, Status.UNKNOWN, f"engine not reachable: {engine.error}")
+        for engine in facts.engines
+        if not engine.reachable
+    ]
+
+
 def _run(item: Item, facts: ProjectFacts, detectors: dict[str, Detector]) -> list[Finding]:
     if item.detector is not None:
+        if item.detector not in detectors:
+            return []  # answered from live engines only
         return list(detectors[item.detector](facts))
     assert item.match is not None
     return run_match(item.match, facts)

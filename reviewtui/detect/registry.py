@@ -10,8 +10,10 @@ from reviewtui.detect import (
     compose_checks,
     daemon_checks,
     dockerfile_checks,
+    live_checks,
     scanner_checks,
 )
+from reviewtui.detect.drift import DERIVED
 from reviewtui.model import Finding
 from reviewtui.project.facts import ProjectFacts
 
@@ -34,17 +36,32 @@ def all_detectors() -> dict[str, Detector]:
     return detectors
 
 
-def check_catalogue(catalogue: Catalogue, detectors: dict[str, Detector]) -> None:
-    """Both ways: every detector an item names exists, and every detector is used."""
+def live_detectors() -> dict[str, Detector]:
+    """Every detector that reads live engines, by the name of the item's detector.
+
+    A name may also be a file detector's: the item is then answered from both sources.
+    """
+    return dict(live_checks.DETECTORS)
+
+
+def check_catalogue(
+    catalogue: Catalogue,
+    detectors: dict[str, Detector],
+    live: dict[str, Detector] | None = None,
+) -> None:
+    """Both ways: every detector an item names exists (from files, live engines or both,
+    or one of the detectors that compare other items' findings), and every detector is
+    used."""
+    live = live_detectors() if live is None else live
     used = set()
     for item in catalogue.items:
-        if item.detector is None:
+        if item.detector is None or item.detector in DERIVED:
             continue
-        if item.detector not in detectors:
+        if item.detector not in detectors and item.detector not in live:
             raise ChecklistError(
                 f"{item.source}: item {item.id}: no detector named {item.detector!r}"
             )
         used.add(item.detector)
-    unused = sorted(set(detectors) - used)
+    unused = sorted((set(detectors) | set(live)) - used)
     if unused:
         raise ChecklistError(f"detectors not used by any checklist item: {', '.join(unused)}")

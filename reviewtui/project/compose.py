@@ -207,6 +207,9 @@ class _Reader:
             value = document.get(key)
             if isinstance(value, YamlMap):
                 setattr(project, key, value)
+        name = document.get("name")
+        if isinstance(name, str) and name.strip():
+            project.name = name.strip()
         return project
 
     def _service_env_files(self, service: YamlMap) -> list[ServiceEnvFile]:

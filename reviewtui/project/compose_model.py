@@ -204,6 +204,8 @@ class ComposeProject:
 
     ``path`` is the main file; ``files`` every file that went into the merge. The
     top-level ``networks``, ``volumes``, ``secrets`` and ``configs`` are mappings by name.
+    ``name`` is the top-level ``name:``, empty when the file sets none (compose then names
+    the project after its folder).
     """
 
     path: str
@@ -214,6 +216,7 @@ class ComposeProject:
     secrets: dict[str, Any] = field(default_factory=dict)
     configs: dict[str, Any] = field(default_factory=dict)
     env_file: str | None = None
+    name: str = ""
 
     def service(self, name: str) -> ComposeService | None:
         """The service of that name, if the project has one."""

@@ -14,7 +14,7 @@ from reviewtui.project.compose_yaml import Location, YamlList, YamlMap, spelled
 # Devices that hand over the host: all of /dev, the disks (raw reads and writes around
 # every file permission), physical memory and I/O ports, the kernel log, and the input
 # devices (every key typed on the host).
-_DANGEROUS_DEVICE = re.compile(
+DANGEROUS_DEVICE = re.compile(
     r"^/dev(/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme|mmcblk|md\d|md/|dm-|mapper/|disk/|block/"
     r"|loop|nbd|zd\d|zvol/|rbd|mem$|kmem$|port$|kmsg$|input)|$)"
 )
@@ -76,7 +76,7 @@ def _devices(service: ComposeService) -> tuple[list[Hit], list[Hit]]:
         if not path:
             # A host side left empty by a variable set nowhere: a person must say which.
             others.append((f"{shown} (host device from an unset variable)", evidence))
-        elif _DANGEROUS_DEVICE.match(path) and _opens(permissions):
+        elif DANGEROUS_DEVICE.match(path) and _opens(permissions):
             dangerous.append((path, evidence))
         else:
             others.append((path, evidence))

@@ -15,15 +15,16 @@ from reviewtui.project.compose_yaml import spelled
 # Sysctls that let traffic cross the container's network namespace: forwarding turns it
 # into a router between the networks it is on, route_localnet makes loopback addresses
 # routable, and source routing lets a sender pick the path.
-_ROUTING_SYSCTL = re.compile(
+ROUTING_SYSCTL = re.compile(
     r"^net\.ipv[46]\.(ip_forward|conf\.[^.]+\.(forwarding|route_localnet|accept_source_route))$"
 )
 # At -500 and below the kernel's OOM killer takes nearly every other process of the
 # host, the Docker daemon among them, before this container.
-_PROTECTED_OOM_SCORE = -500
+PROTECTED_OOM_SCORE = -500
 
 
-def _enabled(value: object) -> bool:
+def sysctl_enabled(value: object) -> bool:
+    """Whether a sysctl value switches its setting on."""
     return str(value).strip() not in ("0", "", "false", "False")
 
 
@@ -34,7 +35,7 @@ def _routing_sysctls(service: ComposeService) -> list[tuple[str, Evidence]]:
     return [
         (f"{name}={spelled(value)}", service.evidence("sysctls", name))
         for name, value in sysctls.items()
-        if _ROUTING_SYSCTL.match(str(name).strip()) and _enabled(value)
+        if ROUTING_SYSCTL.match(str(name).strip()) and sysctl_enabled(value)
     ]
 
 
@@ -49,7 +50,7 @@ def _oom_problems(service: ComposeService) -> list[tuple[str, Evidence]]:
         )
     score = service.get("oom_score_adj")
     try:
-        protected = score is not None and int(str(score).strip()) <= _PROTECTED_OOM_SCORE
+        protected = score is not None and int(str(score).strip()) <= PROTECTED_OOM_SCORE
     except ValueError:
         protected = False
     if protected:

@@ -19,11 +19,11 @@ from reviewtui.project.compose_views import is_true
 from reviewtui.project.compose_yaml import YamlMap, spelled
 from reviewtui.project.facts import ProjectFacts
 
-_MAX_RETRIES = 5
-_UNBOUNDED_POLICIES = frozenset({"always", "unless-stopped"})
-_NEVER = frozenset({"no", "false", "none", ""})
+MAX_RETRIES = 5
+UNBOUNDED_POLICIES = frozenset({"always", "unless-stopped"})
+NEVER_RESTART = frozenset({"no", "false", "none", ""})
 # Programs that, as PID 1, reap orphaned children and pass signals on.
-_INIT_PROGRAMS = frozenset(
+INIT_PROGRAMS = frozenset(
     {
         "tini",
         "tini-static",
@@ -148,11 +148,11 @@ def _restart_key(service: ComposeService) -> Finding:
             f"restart comes from {', '.join(substitution.unset)}, set nowhere in the project",
             evidence,
         )
-    if name in _NEVER:
+    if name in NEVER_RESTART:
         return finding(
             service, Status.PASS, "restart: no: never restarted automatically", evidence
         )
-    if name in _UNBOUNDED_POLICIES:
+    if name in UNBOUNDED_POLICIES:
         return finding(
             service,
             Status.PASS,
@@ -178,11 +178,11 @@ def _on_failure(
             "on-failure without a retry count: a crashing container is restarted forever",
             evidence,
         )
-    if retries > _MAX_RETRIES:
+    if retries > MAX_RETRIES:
         return finding(
             service,
             Status.FAIL,
-            f"on-failure retries {retries} times; CIS asks for at most {_MAX_RETRIES}",
+            f"on-failure retries {retries} times; CIS asks for at most {MAX_RETRIES}",
             evidence,
         )
     return finding(service, Status.PASS, f"on-failure gives up after {retries} retries", evidence)
@@ -234,7 +234,9 @@ def _restart_policy(project: ComposeProject, service: ComposeService) -> Finding
     )
 
 
-def _first_program(words: list[str]) -> str | None:
+def first_program(words: list[str]) -> str | None:
+    """The program a command line runs first, past a shell's ``-c`` and ``exec``; None
+    when there is none."""
     words = [word for word in words if word]
     if words and words[0] in ("/bin/sh", "sh", "/bin/bash", "bash") and len(words) > 2:
         words = words[2].split()  # ``sh -c "exec tini -- app"``
@@ -291,8 +293,8 @@ def _image_init(service: ComposeService, built: BuiltStage | str | None) -> Find
             f"no init: true and {built.label} sets no ENTRYPOINT or CMD",
             evidence,
         )
-    program = _first_program(instruction.words)
-    if program in _INIT_PROGRAMS:
+    program = first_program(instruction.words)
+    if program in INIT_PROGRAMS:
         return finding(
             service,
             Status.PASS,

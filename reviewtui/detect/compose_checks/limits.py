@@ -17,7 +17,7 @@ from reviewtui.project.facts import ProjectFacts
 
 # Ulimits that protect the host's process table and kernel memory; ``memlock`` and the
 # like may well need to be unlimited, and are bounded by the memory limit anyway.
-_GUARDING_ULIMITS = frozenset({"nproc", "nofile"})
+GUARDING_ULIMITS = frozenset({"nproc", "nofile"})
 _UNLIMITED = frozenset({"-1", "unlimited"})
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?i?b?)?\s*$", re.IGNORECASE)
 
@@ -154,7 +154,7 @@ def _removed_limits(ulimits: dict[Any, Any]) -> list[str]:
     return [
         str(name)
         for name, value in ulimits.items()
-        if str(name).lower() in _GUARDING_ULIMITS and _unlimited(value)
+        if str(name).lower() in GUARDING_ULIMITS and _unlimited(value)
     ]
 
 
@@ -197,7 +197,7 @@ def _daemon_ulimits(config: DaemonConfig) -> Finding:
         removed = [
             str(name)
             for name, limit in value.items()
-            if str(name).lower() in _GUARDING_ULIMITS
+            if str(name).lower() in GUARDING_ULIMITS
             and isinstance(limit, dict)
             and _unlimited({"soft": limit.get("Soft"), "hard": limit.get("Hard")})
         ]

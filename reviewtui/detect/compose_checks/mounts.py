@@ -103,7 +103,8 @@ def host_path(mount: Mount) -> str | None:
     return posixpath.normpath(source).replace("//", "/")
 
 
-def _sensitive(path: str, read_only: bool) -> bool:
+def sensitive_host_path(path: str, read_only: bool) -> bool:
+    """Whether mounting the host's ``path`` (read-only or not) exposes the host."""
     if path == "/":
         return True
     if path in _HARMLESS_FILES or (read_only and path in _HARMLESS_READ_ONLY_FILES):
@@ -139,12 +140,12 @@ def _sensitive_mounts(project: ComposeProject, service: ComposeService) -> Findi
     evidence: list[Evidence] = []
     for mount in service.volumes():
         path = host_path(mount)
-        if path is not None and _sensitive(path, mount.read_only):
+        if path is not None and sensitive_host_path(path, mount.read_only):
             hits.append(f"{path} ({'read-only' if mount.read_only else 'writable'})")
             evidence.append(service.evidence_at(mount.location))
             continue
         device = _volume_device(project, mount)
-        if device is not None and _sensitive(device[0], mount.read_only):
+        if device is not None and sensitive_host_path(device[0], mount.read_only):
             hits.append(f"{device[0]} (through volume {mount.source})")
             evidence.append(service.evidence_at(mount.location))
             evidence.append(service.evidence_at(device[1].location_of("device")))

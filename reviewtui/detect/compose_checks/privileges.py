@@ -12,7 +12,7 @@ from reviewtui.project.facts import ProjectFacts
 
 # Capabilities a service may add back after dropping ALL without it being remarkable:
 # the engine's defaults, less NET_RAW (forged packets) and MKNOD (device nodes).
-_COMMON_CAPS = frozenset(
+COMMON_CAPS = frozenset(
     """CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP SETFCAP NET_BIND_SERVICE
     SYS_CHROOT AUDIT_WRITE""".split()
 )
@@ -103,7 +103,7 @@ def _cap_drop_all(project: ComposeProject, service: ComposeService) -> Finding:
             "default capabilities stay, NET_RAW among them",
             service.evidence("cap_drop"),
         )
-    unusual = [(name, index) for name, index in added if name not in _COMMON_CAPS]
+    unusual = [(name, index) for name, index in added if name not in COMMON_CAPS]
     if unusual:
         return finding(
             service,

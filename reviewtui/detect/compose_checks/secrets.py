@@ -16,7 +16,7 @@ from reviewtui.project.compose_yaml import Location, YamlList
 # Command-line flags that take a password though their names do not say so.
 _SECRET_FLAGS = frozenset({"requirepass", "masterauth"})
 _DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default>[^}]*)\}$")
-_URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.\-]*://[^/\s:@]*:(?P<pw>[^@\s/]+)@", re.IGNORECASE)
+URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.\-]*://[^/\s:@]*:(?P<pw>[^@\s/]+)@", re.IGNORECASE)
 
 
 def _secret_problem(variable: EnvVariable) -> str | None:
@@ -28,7 +28,7 @@ def _secret_problem(variable: EnvVariable) -> str | None:
     if substitution is None:
         if is_secret_name(variable.name):
             return f"{variable.name} is written in the compose file"
-        if _URL_CREDENTIALS.search(value):
+        if URL_CREDENTIALS.search(value):
             return f"{variable.name} holds a URL with a password"
         return None
     if not is_secret_name(variable.name):
@@ -46,7 +46,7 @@ def _embedded_secret(variable: EnvVariable) -> str | None:
     """Why a variable with an ordinary name (``DATABASE_URL``) still carries a plain-text
     secret: a URL password that comes from the project's ``.env`` file or a default."""
     substitution = variable.substitution
-    if substitution is None or not _URL_CREDENTIALS.search(variable.value or ""):
+    if substitution is None or not URL_CREDENTIALS.search(variable.value or ""):
         return None
     secret_names = [name for name in substitution.names if is_secret_name(name)]
     from_file = [name for name in secret_names if name in substitution.from_env_file]
@@ -76,7 +76,8 @@ def _command_tokens(service: ComposeService, key: str) -> list[tuple[str, Locati
     return tokens
 
 
-def _secret_flag(flag: str) -> bool:
+def secret_flag(flag: str) -> bool:
+    """Whether a command-line flag such as ``--db-password`` takes a secret."""
     name = flag.lstrip("-").replace("-", "_")
     return name.lower() in _SECRET_FLAGS or is_secret_name(name)
 
@@ -94,7 +95,7 @@ def _command_secrets(service: ComposeService) -> list[tuple[str, Location, str]]
             if not equals and index + 1 < len(tokens):
                 value = tokens[index + 1][0]
             value = value.strip("\"'")
-            if not value or value.startswith("-") or not _secret_flag(flag):
+            if not value or value.startswith("-") or not secret_flag(flag):
                 continue
             what = _flag_value_problem(value)
             if what is not None:

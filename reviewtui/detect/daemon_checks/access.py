@@ -80,7 +80,7 @@ def _daemon_tls(config: DaemonConfig) -> Finding:
     )
 
 
-def _loopback(entry: str) -> bool:
+def is_loopback_registry(entry: str) -> bool:
     """True for the loopback entries the engine adds by itself (``127.0.0.0/8``, ``::1``)
     and registries on the host itself (``localhost:5000``): neither leaves the host."""
     text = entry.strip()
@@ -100,7 +100,7 @@ def _daemon_insecure_registries(config: DaemonConfig) -> Finding:
         return unread
     registries = config.get("insecure-registries")
     entries = [str(item) for item in registries] if isinstance(registries, list) else []
-    insecure = [entry for entry in entries if not _loopback(entry)]
+    insecure = [entry for entry in entries if not is_loopback_registry(entry)]
     mirrors = config.get("registry-mirrors")
     plain = [
         str(mirror)

@@ -22,7 +22,7 @@ def _has_limit(options: Any, key: str) -> bool:
     return isinstance(options, dict) and str(options.get(key, "")).strip() not in _NOT_A_LIMIT
 
 
-def _judge_logging(driver: Any, options: Any) -> tuple[Status, str]:
+def judge_logging(driver: Any, options: Any) -> tuple[Status, str]:
     """Whether logs with this driver and options are rotated or shipped, and why.
 
     json-file with ``max-size`` is bounded: ``max-file`` defaults to one file then.
@@ -43,7 +43,7 @@ def _judge_logging(driver: Any, options: Any) -> tuple[Status, str]:
 
 def _daemon_logging(config: DaemonConfig) -> Finding:
     """The daemon's default log driver and options (CIS 2.13)."""
-    status, reason = _judge_logging(config.get("log-driver"), config.get("log-opts"))
+    status, reason = judge_logging(config.get("log-driver"), config.get("log-opts"))
     if not config.has("log-driver") and not config.has("log-opts"):
         reason = "no log-driver or log-opts: the default json-file driver never rotates"
     return daemon_finding(config, status, reason, config.evidence(_log_setting(config)))
@@ -71,7 +71,7 @@ def _service_logging(service: ComposeService, daemon: DaemonConfig | None) -> Fi
     options = logging.get("options") if isinstance(logging, dict) else None
     name = str(driver).strip().lower() if driver is not None else None
     if name not in (None, _DEFAULT_DRIVER) or _has_limit(options, "max-size"):
-        status, reason = _judge_logging(name, options)
+        status, reason = judge_logging(name, options)
         key = (
             ("logging", "options", "max-size")
             if name in (None, _DEFAULT_DRIVER)
@@ -81,7 +81,7 @@ def _service_logging(service: ComposeService, daemon: DaemonConfig | None) -> Fi
     if daemon is not None:
         daemon_driver = str(daemon.get("log-driver") or _DEFAULT_DRIVER).strip().lower()
         if name is None or daemon_driver == name:
-            status, reason = _judge_logging(daemon_driver, daemon.get("log-opts"))
+            status, reason = judge_logging(daemon_driver, daemon.get("log-opts"))
             return Finding(
                 target,
                 status,

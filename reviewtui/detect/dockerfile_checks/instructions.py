@@ -28,7 +28,7 @@ _ARCHIVE_SUFFIXES = tuple(
 )
 
 
-def _add_kind(instruction: Instruction) -> str:
+def add_kind(instruction: Instruction) -> str:
     """``remote``, ``unverified`` (remote, no --checksum), ``archive`` or ``local``."""
     sources = copy_sources(instruction)
     if any(REMOTE_SOURCE.match(source) or source.endswith(".git") for source in sources):
@@ -55,7 +55,7 @@ def copy_not_add(facts: ProjectFacts) -> list[Finding]:
 def _judge_add(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     # An ADD without a source is the reader's problem to report, not one to judge here.
     adds = [
-        (ins, _add_kind(ins))
+        (ins, add_kind(ins))
         for ins in dockerfile.instructions
         if ins.keyword == "ADD" and (ins.heredocs or copy_sources(ins))
     ]

@@ -76,7 +76,7 @@ def _judge_passwords(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
 # -- package index updates ---------------------------------------------------------------------
 
 
-def _may_install(command: Command) -> bool:
+def may_install(command: Command) -> bool:
     """True for a script or make target that may install packages itself."""
     name = command.name
     return (
@@ -114,7 +114,7 @@ def _judge_index_update(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         for command in step.commands:
             parsed = parsed_by_command.get(id(command))
             if parsed is None:
-                installed = installed or _may_install(command)
+                installed = installed or may_install(command)
                 continue
             if parsed.action in INDEX_UPDATES.get(parsed.tool, ()):
                 updates.append(command)

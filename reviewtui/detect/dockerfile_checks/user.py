@@ -189,7 +189,7 @@ def _judge_sudo(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
             line = command_line(dockerfile, step, command, "sudo")
             hits.append(Hit(line, f"RUN runs {command.name or 'a command'} through sudo"))
         for parsed in step_packages(step, dockerfile):
-            if any(_package_name(p) == "sudo" for p in installed_packages(parsed)):
+            if any(package_name(p) == "sudo" for p in installed_packages(parsed)):
                 line = command_line(dockerfile, step, parsed.command, "sudo")
                 hits.append(
                     Hit(line, "the final stage installs sudo, a way back to root for its user")
@@ -207,7 +207,7 @@ def _judge_sudo(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
     return judge_hits(dockerfile, hits, reason)
 
 
-def _package_name(package: str) -> str:
+def package_name(package: str) -> str:
     """The name of ``sudo=1.9``, ``sudo-1.9.5`` or ``sudo``."""
     for separator in ("=", "<", ">", "~"):
         package = package.split(separator, 1)[0]
