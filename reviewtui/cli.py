@@ -17,6 +17,7 @@ from reviewtui import __version__
 
 if TYPE_CHECKING:
     from reviewtui.checklists import Catalogue
+    from reviewtui.live import LiveSettings
     from reviewtui.project.scanner_reports import ScannerSettings
     from reviewtui.review.session import ReviewSession
 
@@ -82,6 +83,7 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
         parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
         _add_checklists_option(parser)
         _add_scanner_options(parser)
+        _add_live_options(parser)
     elif command == "scan":
         parser = _Parser(
             prog="reviewtui scan", description="Detect every item headless and write the report."
@@ -96,6 +98,7 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
         _add_output_options(parser)
         _add_checklists_option(parser)
         _add_scanner_options(parser)
+        _add_live_options(parser)
         parser.add_argument(
             "--fail-on",
             choices=(*SEVERITIES, "none"),
@@ -179,6 +182,67 @@ def _scanner_inputs(options: argparse.Namespace) -> tuple[list[Path], ScannerSet
     return [report.resolve() for report in options.scanner_report], settings
 
 
+def _add_live_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "live engines", "inspect Docker engines read-only: no exec, no pull, no change"
+    )
+    group.add_argument(
+        "--live",
+        action="store_true",
+        help="also review what runs: the containers, images, daemon and swarm of the engine "
+        "the docker CLI would use (DOCKER_HOST, else the current context)",
+    )
+    group.add_argument(
+        "--docker-host",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an engine to inspect: unix://, tcp:// (TLS from DOCKER_CERT_PATH) or ssh:// "
+        "(repeatable; implies --live)",
+    )
+    group.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a docker context to inspect (repeatable; implies --live)",
+    )
+    group.add_argument(
+        "--all", action="store_true", help="stopped and created containers too, not only running"
+    )
+    group.add_argument(
+        "--images", action="store_true", help="every local image, not only those in use"
+    )
+    group.add_argument(
+        "--engine-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up on an engine that does not answer within this time (default: 10)",
+    )
+
+
+def _live_settings(options: argparse.Namespace) -> LiveSettings | None:
+    """The engines to inspect, or None when the review reads files only."""
+    from reviewtui.live import LiveSettings
+
+    live = options.live or options.docker_host or options.context
+    if not live:
+        for flag, value in (("--all", options.all), ("--images", options.images)):
+            if value:
+                raise UsageError(f"{flag} chooses what --live inspects; add --live")
+        return None
+    if options.engine_timeout <= 0:
+        raise UsageError("--engine-timeout must be more than 0 seconds")
+    return LiveSettings(
+        docker_hosts=tuple(options.docker_host),
+        contexts=tuple(options.context),
+        all_containers=options.all,
+        all_images=options.images,
+        timeout=options.engine_timeout,
+    )
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -202,7 +266,12 @@ def _scan(options: argparse.Namespace) -> int:
     catalogue = _catalogue(root, options.checklists)
     reports, settings = _scanner_inputs(options)
     session = ReviewSession.open(
-        root, catalogue, autosave=False, scanner_reports=reports, scanner_settings=settings
+        root,
+        catalogue,
+        autosave=False,
+        scanner_reports=reports,
+        scanner_settings=settings,
+        live=_live_settings(options),
     )
     if session.notice:
         print(f"reviewtui: {session.notice}", file=sys.stderr)
@@ -268,9 +337,10 @@ def _app(options: argparse.Namespace) -> int:
     # Fail here, before the screen is taken, if a checklist is broken.
     catalogue = _catalogue(root, options.checklists)
     reports, settings = _scanner_inputs(options)
+    live = _live_settings(options)
     from reviewtui.tui.app import run_app
 
-    return run_app(root, catalogue, scanner_reports=reports, scanner_settings=settings)
+    return run_app(root, catalogue, scanner_reports=reports, scanner_settings=settings, live=live)
 
 
 def _project_dir(path: Path) -> Path:

@@ -34,6 +34,7 @@ def report_document(data: ReportData) -> dict[str, object]:
         },
         "items": [_item(state) for state in data.states],
         "problems": list(data.problems),
+        "engines": [engine.to_dict() for engine in data.engines],
         "signoff": signoffs[-1] if signoffs else None,
         "signoffs": signoffs,
     }
@@ -70,6 +71,7 @@ def _finding(state: ItemState, finding: Finding) -> dict[str, object]:
     return {
         "target": str(finding.target),
         "target_kind": finding.target.kind.value,
+        "host": finding.target.host or None,
         "status": finding.status.value,
         "reason": finding.reason,
         "evidence": [e.to_dict() for e in finding.evidence],

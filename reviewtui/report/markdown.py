@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from reviewtui.report.summary import ReportData
-from reviewtui.review.model import ItemState, SignOff, Verdict
+from reviewtui.report.summary import ReportData, live_hosts
+from reviewtui.review.model import InspectedEngine, ItemState, SignOff, Verdict
 from reviewtui.waivers.model import Waiver
 
 _VERDICT_MARK = {
@@ -34,12 +34,14 @@ def render_markdown(data: ReportData) -> str:
         "",
         *_summary_table(data),
         "",
+        *_engines(data),
         *_problems(data),
     ]
+    inspected = {engine.host: engine for engine in data.engines}
     for section in data.sections:
         parts += [f"## {text(section.checklist.title)}", ""]
         for state in section.states:
-            parts += _item(state)
+            parts += _item(state, inspected)
     parts += _signoffs(data)
     return "\n".join(parts).rstrip() + "\n"
 
@@ -98,6 +100,36 @@ def _summary_table(data: ReportData) -> list[str]:
     return lines
 
 
+def _engines(data: ReportData) -> list[str]:
+    """Which engines the live items were answered from, when, and which could not be read."""
+    if not data.engines:
+        return []
+    lines = [
+        "## Live engines",
+        "",
+        "| Engine | Address | Inspected | Version | Containers | Images | Swarm services |",
+        "|---|---|---|---|---:|---:|---:|",
+    ]
+    for engine in data.engines:
+        version = text(engine.server_version) if not engine.error else "not reachable"
+        lines.append(
+            f"| {text(engine.host)} | {code(engine.url)} | {text(engine.inspected_at)} | "
+            f"{version} | {engine.containers} | {engine.images} | {engine.swarm_services} |"
+        )
+    lines.append("")
+    for engine in data.engines:
+        if engine.error:
+            lines += [f"- **{text(engine.host)}:** {text(engine.error)}"]
+    if any(engine.error for engine in data.engines):
+        lines += [
+            "",
+            "Items an unreachable engine would answer read *needs a person*; the files "
+            "were reviewed all the same.",
+            "",
+        ]
+    return lines
+
+
 def _problems(data: ReportData) -> list[str]:
     if not data.problems:
         return []
@@ -106,7 +138,7 @@ def _problems(data: ReportData) -> list[str]:
     return lines + [""]
 
 
-def _item(state: ItemState) -> list[str]:
+def _item(state: ItemState, engines: dict[str, InspectedEngine]) -> list[str]:
     item = state.item
     verdict = state.verdict
     lines = [
@@ -120,6 +152,7 @@ def _item(state: ItemState) -> list[str]:
     ]
     lines += _answer_lines(state)
     lines += _waiver_lines(state)
+    lines += _live_line(state, engines)
     if state.findings:
         lines += _evidence_table(state)
     elif item.automatic and not state.answered:
@@ -133,6 +166,19 @@ def _item(state: ItemState) -> list[str]:
     if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
         lines += [f"**Fix:** {' '.join(item.fix.split())}", ""]
     return lines
+
+
+def _live_line(state: ItemState, engines: dict[str, InspectedEngine]) -> list[str]:
+    hosts = live_hosts(state)
+    if not hosts:
+        return []
+    where = ", ".join(
+        f"{text(host)} (inspected {text(engines[host].inspected_at)})"
+        if host in engines
+        else text(host)
+        for host in hosts
+    )
+    return [f"*Answered live from* {where}.", ""]
 
 
 def _answer_lines(state: ItemState) -> list[str]:

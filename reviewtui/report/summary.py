@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reviewtui import __version__
 from reviewtui.checklists import Checklist
-from reviewtui.review.model import ItemState, SignOff, Verdict
+from reviewtui.review.model import InspectedEngine, ItemState, SignOff, Verdict
 from reviewtui.review.session import ReviewSession
 
 # Failing items first, then what still needs a decision, then the rest.
@@ -47,6 +47,7 @@ class ReportData:
     problems: tuple[str, ...]
     signoffs: tuple[SignOff, ...]
     digest: str
+    engines: tuple[InspectedEngine, ...] = ()
 
     @property
     def states(self) -> list[ItemState]:
@@ -77,4 +78,15 @@ def report_data(session: ReviewSession) -> ReportData:
         problems=tuple(f"{p.location}: {p.reason}" for p in session.review.problems),
         signoffs=tuple(session.review.signoffs),
         digest=session.digest(),
+        engines=tuple(session.review.engines),
     )
+
+
+def live_hosts(state: ItemState) -> list[str]:
+    """The engines whose objects answer this item, in the order of its findings."""
+    hosts: list[str] = []
+    for finding in state.findings:
+        host = finding.target.host
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts

@@ -102,6 +102,56 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class InspectedEngine:
+    """A Docker engine a live review read: which, how it was reached, when, and what it
+    runs; ``error`` says why it could not be read (fully), and is empty otherwise."""
+
+    host: str
+    url: str
+    inspected_at: str
+    server_version: str = ""
+    api_version: str = ""
+    containers: int = 0
+    images: int = 0
+    swarm_services: int = 0
+    error: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain form for the review file and the JSON report."""
+        return {
+            "host": self.host,
+            "url": self.url,
+            "inspected_at": self.inspected_at,
+            "server_version": self.server_version,
+            "api_version": self.api_version,
+            "containers": self.containers,
+            "images": self.images,
+            "swarm_services": self.swarm_services,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> InspectedEngine:
+        """Inverse of :meth:`to_dict`."""
+
+        def number(key: str) -> int:
+            value = data.get(key, 0)
+            return value if isinstance(value, int) else 0
+
+        return cls(
+            host=str(data["host"]),
+            url=str(data.get("url", "")),
+            inspected_at=str(data.get("inspected_at", "")),
+            server_version=str(data.get("server_version", "")),
+            api_version=str(data.get("api_version", "")),
+            containers=number("containers"),
+            images=number("images"),
+            swarm_services=number("swarm_services"),
+            error=str(data.get("error", "")),
+        )
+
+
+@dataclass(frozen=True)
 class SignOff:
     """One person's sign-off: who, in what role, what they decided, when, and on what.
 
@@ -258,6 +308,7 @@ class Review:
     answers: dict[str, Answer] = field(default_factory=dict)
     signoffs: list[SignOff] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    engines: list[InspectedEngine] = field(default_factory=list)
     _encoded: dict[str, tuple[list[Finding], list[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )

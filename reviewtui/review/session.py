@@ -17,12 +17,15 @@ from pathlib import Path
 from reviewtui.checklists import Catalogue, Checklist
 from reviewtui.custom.catalogue import load_project_catalogue
 from reviewtui.detect.engine import detect
+from reviewtui.live import EngineFacts, LiveSettings, read_engines
+from reviewtui.model import Problem
 from reviewtui.project import read_project
 from reviewtui.project.scanner_reports import ScannerSettings
 from reviewtui.review import store
 from reviewtui.review.model import (
     Answer,
     Decision,
+    InspectedEngine,
     ItemState,
     Review,
     SignOff,
@@ -80,6 +83,7 @@ class ReviewSession:
         self.notice = ""
         self.scanner_reports: list[Path] = []
         self.scanner_settings = ScannerSettings()
+        self.live: LiveSettings | None = None
         # What the review file looked like when this session last read or wrote it, so a
         # save can tell that another reviewtui wrote it in between.
         self._disk_stamp = _stamp(path)
@@ -93,12 +97,14 @@ class ReviewSession:
         autosave: bool = True,
         scanner_reports: Sequence[Path] = (),
         scanner_settings: ScannerSettings | None = None,
+        live: LiveSettings | None = None,
     ) -> ReviewSession:
         """Open the project's saved review, or start a new one.
 
         Without ``catalogue``, the shipped checklists and the project's own
-        (``.reviewtui/checklists``) are loaded. ``scanner_reports`` and
-        ``scanner_settings`` are kept for every scan of the session.
+        (``.reviewtui/checklists``) are loaded. ``scanner_reports``,
+        ``scanner_settings`` and ``live`` (the engines to inspect, None for a review of
+        the files alone) are kept for every scan of the session.
         """
         root = root.resolve()
         catalogue = catalogue or load_project_catalogue(root)
@@ -126,6 +132,7 @@ class ReviewSession:
         session.notice = notice
         session.scanner_reports = list(scanner_reports)
         session.scanner_settings = scanner_settings or ScannerSettings()
+        session.live = live
         return session
 
     # Reading
@@ -159,8 +166,13 @@ class ReviewSession:
     # Changing
 
     def scan(self, progress: ScanProgress | None = None) -> None:
-        """Read the project and detect every item again, keeping answers and notes."""
+        """Read the project (and the engines of a live review) and detect every item
+        again, keeping answers and notes."""
         facts = read_project(self.root, progress, self.scanner_reports, self.scanner_settings)
+        if self.live is not None:
+            facts.engines = read_engines(self.live, progress)
+            facts.problems.extend(_engine_problems(facts.engines))
+        self.review.engines = [_record(engine) for engine in facts.engines]
         findings = detect(
             self.catalogue,
             facts,
@@ -270,6 +282,30 @@ class ReviewSession:
     def _changed(self) -> None:
         if self.autosave:
             self.save()
+
+
+def _engine_problems(engines: list[EngineFacts]) -> list[Problem]:
+    """What could not be read on each engine, named by the host."""
+    problems = []
+    for engine in engines:
+        if engine.error:
+            problems.append(Problem(f"engine {engine.endpoint.label}", None, engine.error))
+        problems.extend(engine.problems)
+    return problems
+
+
+def _record(engine: EngineFacts) -> InspectedEngine:
+    return InspectedEngine(
+        host=engine.host,
+        url=engine.endpoint.url,
+        inspected_at=engine.inspected_at,
+        server_version=str(engine.version.get("Version", "")),
+        api_version=str(engine.version.get("ApiVersion", "")),
+        containers=len(engine.containers),
+        images=len(engine.images),
+        swarm_services=len(engine.swarm.services) if engine.swarm else 0,
+        error=engine.error or "",
+    )
 
 
 def _stamp(path: Path | None) -> tuple[int, int] | None:

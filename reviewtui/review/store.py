@@ -22,8 +22,14 @@ Layout (``.reviewtui/review.json`` inside the project)::
                    "expires": "", "expired": false,
                    "span": {"path": "Dockerfile", "first": 7, "last": 7}}],
       "signoffs": [{"name": "...", "email": "...", "role": "...", "decision": "approved",
-                    "time": "...", "digest": "<sha256>"}]
+                    "time": "...", "digest": "<sha256>"}],
+      "engines": [{"host": "default", "url": "unix:///var/run/docker.sock",
+                   "inspected_at": "...", "server_version": "...", "api_version": "...",
+                   "containers": 3, "images": 2, "swarm_services": 0, "error": ""}]
     }
+
+``engines`` lists the Docker engines of the last live scan, and is left out when the
+review read files only.
 
 Keys are sorted and indented, and each finding sits on a line of its own, so a change to
 one answer or one finding is a small diff.
@@ -38,7 +44,7 @@ from pathlib import Path
 
 from reviewtui import __version__
 from reviewtui.model import Finding, Problem
-from reviewtui.review.model import Answer, Review, SignOff
+from reviewtui.review.model import Answer, InspectedEngine, Review, SignOff
 from reviewtui.waivers.model import Waiver
 
 FORMAT = "reviewtui-review"
@@ -121,7 +127,7 @@ def _items_text(review: Review) -> str:
 
 
 def _head(review: Review) -> dict[str, object]:
-    return {
+    head: dict[str, object] = {
         "format": FORMAT,
         "version": VERSION,
         "reviewtui": __version__,
@@ -133,6 +139,9 @@ def _head(review: Review) -> dict[str, object]:
         "signoffs": [s.to_dict() for s in review.signoffs],
         "waivers": [w.to_dict() for w in review.waivers],
     }
+    if review.engines:
+        head["engines"] = [engine.to_dict() for engine in review.engines]
+    return head
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -166,6 +175,7 @@ def from_document(document: object, where: str) -> Review:
         review.problems = [Problem.from_dict(p) for p in document.get("problems", [])]
         review.signoffs = [SignOff.from_dict(s) for s in document.get("signoffs", [])]
         review.waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]
+        review.engines = [InspectedEngine.from_dict(e) for e in document.get("engines", [])]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ReviewFileError(f"{where}: damaged review file: {error!r}") from error
     return review

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from reviewtui.checklists import Catalogue, ChecklistError
 from reviewtui.custom.catalogue import load_project_catalogue
+from reviewtui.live import LiveSettings
 from reviewtui.project.scanner_reports import ScannerSettings
 from reviewtui.report import write_report
 from reviewtui.review.model import Review
@@ -97,10 +98,12 @@ class ReviewApp(App[None]):
         catalogue: Catalogue | None = None,
         scanner_reports: Sequence[Path] = (),
         scanner_settings: ScannerSettings | None = None,
+        live: LiveSettings | None = None,
     ) -> None:
         super().__init__()
         self.root = root.resolve()
         self._scanner_inputs = (list(scanner_reports), scanner_settings)
+        self._live = live
         self._load_on_start = session is None
         self.session = session or _stand_in(self.root, catalogue)
         self._catalogue = self.session.catalogue
@@ -264,7 +267,11 @@ class ReviewApp(App[None]):
         if load:
             reports, settings = self._scanner_inputs
             session = ReviewSession.open(
-                self.root, self._catalogue, scanner_reports=reports, scanner_settings=settings
+                self.root,
+                self._catalogue,
+                scanner_reports=reports,
+                scanner_settings=settings,
+                live=self._live,
             )
             self.call_from_thread(self._adopt, session, scan)
         if not scan:
@@ -455,9 +462,11 @@ def run_app(
     catalogue: Catalogue | None = None,
     scanner_reports: Sequence[Path] = (),
     scanner_settings: ScannerSettings | None = None,
+    live: LiveSettings | None = None,
 ) -> int:
     """Run the app on the project at ``root`` (with ``catalogue``, or the shipped and the
-    project's own checklists, and the scanner reports and settings of the command line);
+    project's own checklists, the scanner reports and settings and the live engines of
+    the command line);
     the exit code for the command line: 0, 2 for a bad folder or checklist, and 1 when
     the app crashed.
 
@@ -477,6 +486,7 @@ def run_app(
         catalogue=catalogue,
         scanner_reports=scanner_reports,
         scanner_settings=scanner_settings,
+        live=live,
     )
     with _logging_into(app):
         app.run()

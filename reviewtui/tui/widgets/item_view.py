@@ -103,7 +103,13 @@ def who_answers(state: ItemState) -> str:
         return "a person answers this"
     if not state.findings:
         return "nothing in the project answers this"
-    return "detected from files"
+    hosts = sorted({f.target.host for f in state.findings if f.target.host})
+    if not hosts:
+        return "detected from files"
+    engines = f"engine{'s' if len(hosts) > 1 else ''} {', '.join(hosts)}"
+    if all(f.target.host for f in state.findings):
+        return f"detected live from {engines}"
+    return f"detected from files and {engines}"
 
 
 def answer_content(state: ItemState) -> Content:
