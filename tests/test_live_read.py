@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 from pathlib import Path
 
 import engine_rig
@@ -118,3 +120,68 @@ def test_endpoints_from_environment_and_flags() -> None:
     assert [e.url for e in resolve_endpoints(settings)] == ["unix:///a.sock", "unix:///b.sock"]
     (default,) = resolve_endpoints(LiveSettings(environment={}))
     assert default.name == "default"
+
+
+class _Relay:
+    """A unix socket that relays to the real engine until :meth:`cut`, like an engine
+    that dies in the middle of an inspection."""
+
+    def __init__(self, path: Path) -> None:
+        self.listener = socket.socket(socket.AF_UNIX)
+        self.listener.bind(str(path))
+        self.listener.listen(64)
+        self.open: list[socket.socket] = []
+        self.cut_off = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.cut_off.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            engine = socket.socket(socket.AF_UNIX)
+            engine.connect(str(engine_rig.SOCKET))
+            self.open += [client, engine]
+            for source, sink in ((client, engine), (engine, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def cut(self) -> None:
+        self.cut_off.set()
+        self.listener.close()
+        for each in self.open:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+                each.close()
+
+
+def test_engine_that_stops_mid_scan_keeps_what_it_said(
+    live_rig: engine_rig.Rig, tmp_path: Path
+) -> None:
+    relay = _Relay(tmp_path / "relay.sock")
+
+    def progress(step: str, done: int, total: int) -> None:
+        if done > 0:  # the containers are read; the images come next
+            relay.cut()
+
+    try:
+        (engine,) = read_engines(
+            LiveSettings(docker_hosts=(f"unix://{tmp_path}/relay.sock",), timeout=3),
+            progress,
+        )
+    finally:
+        relay.cut()
+
+    assert engine.error is not None
+    assert engine.error.endswith(
+        "(it stopped answering during the inspection; what it said is kept)"
+    )
+    assert engine.reachable and engine.info["ServerVersion"]
+    assert live_rig.container("hardened") in {c.name for c in engine.containers}

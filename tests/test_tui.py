@@ -962,3 +962,16 @@ async def test_a_review_file_that_cannot_be_opened_takes_no_answers(
         first = item_screen(app).walk.current
         assert app.session.state(first).answered is False
         assert any("nothing can be answered" in message for message in notices(app))
+
+
+async def test_the_palette_finds_items_by_title_and_opens_them(project: Path) -> None:
+    app = ReviewApp(project, ReviewSession.open(project))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await finish_scan(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"read-only root")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert item_screen(app).walk.current == "runtime.read-only-rootfs"

@@ -105,33 +105,34 @@ def _read(
     containers = _parallel(
         settings.workers, lambda s: _inspect_container(client, s["Id"]), summaries
     )
+    for summary, data in zip(summaries, containers, strict=True):
+        if data is None:
+            facts.problems.append(_gone(facts, summary))
+        else:
+            facts.containers.append(ContainerFacts(host, data))
+    facts.containers.sort(key=lambda c: c.name)
     report(len(summaries))
+
     images = _parallel(
         settings.workers, lambda image_id: _inspect_image(client, host, image_id), images_wanted
     )
     facts.images = {image.id: image for image in images if image is not None}
+    for container in facts.containers:
+        container.image = facts.images.get(str(container.data.get("Image", "")))
     report(total)
-
-    for summary, data in zip(summaries, containers, strict=True):
-        if data is None:
-            name = ",".join(str(n).lstrip("/") for n in summary.get("Names") or [])
-            facts.problems.append(
-                Problem(
-                    f"engine {facts.endpoint.label}",
-                    None,
-                    f"container {name or summary['Id'][:12]} went away before it "
-                    "could be inspected",
-                )
-            )
-            continue
-        container = ContainerFacts(host, data)
-        container.image = facts.images.get(str(data.get("Image", "")))
-        facts.containers.append(container)
-    facts.containers.sort(key=lambda c: c.name)
 
     facts.networks = [NetworkFacts(host, network) for network in client.networks()]
     if _is_manager(facts.info):
         facts.swarm = _read_swarm(client, host, settings)
+
+
+def _gone(facts: EngineFacts, summary: dict[str, Any]) -> Problem:
+    name = ",".join(str(n).lstrip("/") for n in summary.get("Names") or [])
+    return Problem(
+        f"engine {facts.endpoint.label}",
+        None,
+        f"container {name or str(summary['Id'])[:12]} went away before it could be inspected",
+    )
 
 
 def _parallel(workers: int, work: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:

@@ -1,4 +1,5 @@
-"""The command palette's provider: the actions that fit the screen it was opened on."""
+"""The command palette's provider: the actions that fit the screen it was opened on, and
+every item by its id or title, to jump to it."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class ReviewCommands(Provider):
             yield DiscoveryHit(action.title, partial(self._run, action, node), help=_help(action))
 
     async def search(self, query: str) -> Hits:
-        """The offered actions whose words match ``query``."""
+        """The offered actions whose words match ``query``, then the items that do."""
         matcher = self.matcher(query)
         for action, node in self._actions():
             score = matcher.match(action.title)
@@ -43,6 +44,23 @@ class ReviewCommands(Provider):
                     partial(self._run, action, node),
                     text=action.title,
                     help=_help(action),
+                )
+        open_item = getattr(self.app, "open_item", None)
+        session = getattr(self.app, "session", None)
+        if open_item is None or session is None:
+            return
+        for item in session.catalogue.items:
+            words = f"{item.title}  {item.id}"
+            score = matcher.match(words)
+            if score > 0:
+                # Items rank below actions of the same score: the palette is first a
+                # list of what can be done.
+                yield Hit(
+                    score * 0.9,
+                    matcher.highlight(words),
+                    partial(open_item, item.id),
+                    text=words,
+                    help=f"open this item ({item.checklist} checklist)",
                 )
 
     async def _run(self, action: Action, node: DOMNode) -> None:

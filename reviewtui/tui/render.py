@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.content import Content
 
-from reviewtui.model import Evidence, Finding, Severity, Status
+from reviewtui.model import Evidence, Finding, Severity, Status, Target, TargetKind
 from reviewtui.review.model import Decision, Verdict
 from reviewtui.tui.hanging import Line
 
@@ -95,9 +95,16 @@ def heading(text: str) -> Content:
     return Content.styled(text, "bold $text-primary")
 
 
-def evidence_content(evidence: Evidence) -> Content:
-    """``path:line  snippet`` with the location dimmed and the snippet as written."""
-    parts: list[str | Content | tuple[str, str]] = [(evidence.location, "$text-secondary")]
+def evidence_content(evidence: Evidence, target: Target | None = None) -> Content:
+    """``path:line  snippet`` with the location dimmed and the snippet as written.
+
+    Evidence from the very object the target names (``HostConfig.Privileged`` of the
+    container above it) shows the field alone: the target already says which object.
+    """
+    location = evidence.location
+    if target is not None and evidence.field and evidence.path == _object_of(target):
+        location = evidence.field
+    parts: list[str | Content | tuple[str, str]] = [(location, "$text-secondary")]
     if evidence.snippet:
         parts += ["  ", (evidence.snippet, "$text")]
     return Content.assemble(*parts)
@@ -119,8 +126,26 @@ def finding_lines(finding: Finding) -> list[Line]:
     ]
     if finding.reason:
         lines.append(Line(plain(finding.reason), FINDING_INDENT))
-    lines.extend(Line(evidence_content(evidence), FINDING_INDENT) for evidence in finding.evidence)
+    lines.extend(
+        Line(evidence_content(evidence, finding.target), FINDING_INDENT)
+        for evidence in finding.evidence
+    )
     return lines
+
+
+_OBJECT_WORDS = {
+    TargetKind.CONTAINER: "container",
+    TargetKind.SWARM_SERVICE: "swarm service",
+    TargetKind.IMAGE: "image",
+}
+
+
+def _object_of(target: Target) -> str:
+    """How live evidence names the target's own object: ``default: container web-1``."""
+    word = _OBJECT_WORDS.get(target.kind)
+    if word is None or not target.host:
+        return ""
+    return f"{target.host}: {word} {target.name}"
 
 
 def display_path(root: Path) -> str:

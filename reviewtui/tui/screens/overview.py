@@ -113,12 +113,20 @@ class OverviewScreen(Screen[None]):
     def _scanned_content(self) -> Content:
         session = self.review_app.session
         scanned = short_time(session.review.scanned_at)
-        return Content.assemble(
+        parts: list[str | tuple[str, str]] = [
             ("Project ", "$text-muted"),
             (display_path(session.root), "bold"),
             ("  ·  ", "$text-muted"),
             (f"scanned {scanned}" if scanned else "not scanned yet", "$text-muted"),
-        )
+        ]
+        for engine in session.review.engines:
+            parts.append(("  ·  engine ", "$text-muted"))
+            if engine.error:
+                parts.append((f"{engine.host} not reachable", "bold $text-warning"))
+            else:
+                parts.append((engine.host, "bold"))
+                parts.append((f" ({engine.containers} containers)", "$text-muted"))
+        return Content.assemble(*parts)
 
     def _on_review_changed(self, _: None) -> None:
         # Answers come from the walk; redraw when the overview is seen again.
