@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from reviewtui import __version__
+from reviewtui.commands import MODULES
+from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from reviewtui.checklists import Catalogue
@@ -21,11 +23,10 @@ if TYPE_CHECKING:
     from reviewtui.project.scanner_reports import ScannerSettings
     from reviewtui.review.session import ReviewSession
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 SEVERITIES = ("low", "medium", "high", "critical")
-COMMANDS = ("scan", "export", "checklist")
+_EXTRA = {module.NAME: module for module in MODULES}
+COMMANDS = ("scan", "export", "checklist", *_EXTRA)
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,10 +34,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for; reported as one line, exit status 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(options)
         if command == "checklist":
             return _checklist(options)
+        if command in _EXTRA:
+            return int(_EXTRA[command].run(options))
         return _app(options)
     except UsageError as error:
         print(f"reviewtui: error: {error}", file=sys.stderr)
@@ -70,8 +69,9 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             prog="reviewtui",
             description="Docker security review of a project, in the terminal.",
             epilog="commands: scan (headless detection and report), export (report of a "
-            "saved review), checklist (print the checklists). "
-            "Run 'reviewtui COMMAND --help' for each.",
+            "saved review), checklist (print the checklists)"
+            + "".join(f", {m.NAME} ({m.HELP})" for m in MODULES)
+            + ". Run 'reviewtui COMMAND --help' for each.",
         )
         parser.add_argument(
             "path",
@@ -120,6 +120,10 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             "review_file", type=Path, help="the review file, e.g. PROJECT/.reviewtui/review.json"
         )
         _add_output_options(parser)
+    elif command in _EXTRA:
+        module = _EXTRA[command]
+        parser = _Parser(prog=f"reviewtui {command}", description=module.HELP)
+        module.add_arguments(parser)
     else:
         parser = _Parser(
             prog="reviewtui checklist",

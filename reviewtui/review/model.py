@@ -64,7 +64,9 @@ class Answer:
 
     ``verdict`` is None while the reviewer has only written a note. ``detected`` keeps
     the detected status at the time of answering, so a later scan that changes it can be
-    pointed out. ``reason`` is required for an accepted risk.
+    pointed out. ``reason`` is required for an accepted risk. ``owner`` and ``due`` (an
+    ISO date) make a failing item an action item; ``decided_by`` names who took the
+    decision when it was taken in a review meeting.
     """
 
     verdict: Verdict | None = None
@@ -72,20 +74,34 @@ class Answer:
     note: str = ""
     detected: Status | None = None
     updated: str = ""
+    owner: str = ""
+    due: str = ""
+    decided_by: str = ""
 
     def is_empty(self) -> bool:
         """True when the answer holds nothing worth saving."""
-        return self.verdict is None and not self.reason and not self.note
+        return (
+            self.verdict is None
+            and not self.reason
+            and not self.note
+            and not self.owner
+            and not self.due
+        )
 
     def to_dict(self) -> dict[str, object]:
-        """Plain form for the review file."""
-        return {
+        """Plain form for the review file; the action and meeting fields only when set,
+        so reviews without them read as before."""
+        data: dict[str, object] = {
             "verdict": self.verdict.value if self.verdict else None,
             "reason": self.reason,
             "note": self.note,
             "detected": self.detected.value if self.detected else None,
             "updated": self.updated,
         }
+        for key in ("owner", "due", "decided_by"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Answer:
@@ -98,6 +114,9 @@ class Answer:
             note=str(data.get("note") or ""),
             detected=Status(str(detected)) if detected else None,
             updated=str(data.get("updated") or ""),
+            owner=str(data.get("owner") or ""),
+            due=str(data.get("due") or ""),
+            decided_by=str(data.get("decided_by") or ""),
         )
 
 

@@ -12,6 +12,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from reviewtui.checklists import Catalogue, Checklist
@@ -195,8 +196,13 @@ class ReviewSession:
     def _has_reviewer_input(self) -> bool:
         return bool(self.review.answers or self.review.signoffs)
 
-    def set_verdict(self, item_id: str, verdict: Verdict | None, reason: str = "") -> None:
-        """Confirm or override an item's status; None clears the reviewer's answer."""
+    def set_verdict(
+        self, item_id: str, verdict: Verdict | None, reason: str = "", decided_by: str = ""
+    ) -> None:
+        """Confirm or override an item's status; None clears the reviewer's answer.
+
+        ``decided_by`` names who took the decision, in a meeting.
+        """
         state = self.state(item_id)
         if verdict is Verdict.UNKNOWN:
             raise AnswerError(
@@ -209,6 +215,23 @@ class ReviewSession:
         answer.verdict = verdict
         answer.reason = reason.strip() if verdict is Verdict.ACCEPTED_RISK else ""
         answer.detected = state.detected if verdict is not None else None
+        answer.decided_by = decided_by.strip() if verdict is not None else ""
+        self._store_answer(item_id, answer)
+
+    def set_action(self, item_id: str, owner: str, due: str) -> None:
+        """Make an item an action item: who fixes it and by when (``YYYY-MM-DD``); both
+        empty clear it. Raises AnswerError for a date that is not one."""
+        self.state(item_id)
+        owner, due = owner.strip(), due.strip()
+        if due:
+            try:
+                date.fromisoformat(due)
+            except ValueError:
+                raise AnswerError(f"due date {due!r} is not a date like 2027-01-31") from None
+        if due and not owner:
+            raise AnswerError("an action item needs an owner")
+        answer = self.review.answers.get(item_id) or Answer()
+        answer.owner, answer.due = owner, due
         self._store_answer(item_id, answer)
 
     def set_note(self, item_id: str, note: str) -> None:
