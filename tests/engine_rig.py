@@ -386,7 +386,7 @@ def remove_all(rig: Rig) -> None:
     """Everything the rig made, whether or not its making finished."""
     containers = docker("ps", "-aq", "--filter", f"label={RUN_LABEL}", check=False).split()
     if containers:
-        docker("rm", "-f", *containers, check=False)
+        docker("rm", "-f", "-v", *containers, check=False)
     for image in (WEAK_IMAGE, HARDENED_IMAGE, BASE_IMAGE):
         docker("rmi", "-f", image, check=False)
     shutil.rmtree(rig.workdir, ignore_errors=True)
@@ -410,7 +410,7 @@ def remove_stale() -> None:
         if not _alive(run):
             stale.append(container_id)
     if stale:
-        docker("rm", "-f", *stale, check=False)
+        docker("rm", "-f", "-v", *stale, check=False)
     images = docker(
         "images", "reviewtui-test/*", "--format", "{{.Repository}}:{{.Tag}}", check=False
     )

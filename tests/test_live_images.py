@@ -3,6 +3,7 @@ and history for the forms the rig cannot build (BuildKit history, imported bases
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def test_final_user_of_the_rig_images(rig_facts: ProjectFacts) -> None:
     weak = found[engine_rig.WEAK_IMAGE]
     assert weak.status is Status.FAIL
     assert weak.reason == "Config.User is empty: the image runs as root"
-    assert _fields(weak) == [("Config.User", "")]
+    assert _fields(weak) == [("Config.User", '""')]
     hardened = found[engine_rig.HARDENED_IMAGE]
     assert (hardened.status, hardened.reason) == (Status.PASS, "runs as 1000 (Config.User)")
     assert _fields(hardened) == [("Config.User", "1000")]
@@ -383,3 +384,173 @@ def test_packages_named_like_sudo_pass() -> None:
     image = _image({}, "/bin/sh -c apt-get install -y sudo-ldap-tools pseudo")
 
     assert _judge("sudo_usage", image).status is Status.PASS
+
+
+# -- CMD, ENTRYPOINT and WORKDIR --------------------------------------------------------------
+
+SHELL_FORM_IMAGE = f"reviewtui-test/shellform:{engine_rig.RUN}"
+SHELL_FORM_DOCKERFILE = f"""\
+FROM {engine_rig.BASE_IMAGE}
+LABEL reviewtui.test=1
+WORKDIR /boot/app
+CMD sleep 3600
+"""
+
+
+@pytest.fixture(scope="module")
+def shell_form_facts(
+    live_rig: engine_rig.Rig, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProjectFacts]:
+    """The engine read with an image of this module's own: a shell-form CMD and a WORKDIR
+    in the system folder /boot."""
+    context = tmp_path_factory.mktemp("shell-form")
+    (context / "Dockerfile").write_text(SHELL_FORM_DOCKERFILE)
+    try:
+        engine_rig.docker("build", "-q", "-t", SHELL_FORM_IMAGE, str(context))
+        (engine,) = read_engines(LiveSettings(all_containers=True, all_images=True))
+        assert engine.error is None, engine.error
+        yield ProjectFacts(root=context, engines=[engine])
+    finally:
+        engine_rig.docker("rmi", "-f", SHELL_FORM_IMAGE, check=False)
+
+
+def test_exec_form_of_the_rig_images(shell_form_facts: ProjectFacts) -> None:
+    found = _by_image(shell_form_facts, "exec_form")
+
+    for image in (engine_rig.HARDENED_IMAGE, engine_rig.WEAK_IMAGE):
+        assert (found[image].status, found[image].reason) == (
+            Status.PASS,
+            "the program starts in exec form",
+        )
+        assert _fields(found[image]) == [("Config.Cmd", '["sleep", "3600"]')]
+    shell = found[SHELL_FORM_IMAGE]
+    assert (shell.status, shell.reason) == (
+        Status.FAIL,
+        "Config.Cmd is in shell form: the program runs under /bin/sh -c and may not get SIGTERM",
+    )
+    assert _fields(shell) == [("Config.Cmd", '["/bin/sh", "-c", "sleep 3600"]')]
+    assert shell.evidence[0].path == f"default: image {SHELL_FORM_IMAGE}"
+    base = found[engine_rig.BASE_IMAGE]
+    assert (base.status, base.reason) == (
+        Status.NOT_APPLICABLE,
+        "Config.Entrypoint and Config.Cmd are empty: the image names no program",
+    )
+    assert _fields(base) == [("Config.Entrypoint", "null"), ("Config.Cmd", "null")]
+
+
+def test_workdir_paths_of_the_rig_images(shell_form_facts: ProjectFacts) -> None:
+    found = _by_image(shell_form_facts, "workdir_paths")
+
+    boot = found[SHELL_FORM_IMAGE]
+    assert boot.status is Status.FAIL
+    assert boot.reason == (
+        "Config.WorkingDir: WORKDIR /boot/app is inside the system folder /boot (and 1 more)"
+    )
+    index = _history_index(SHELL_FORM_IMAGE, "WORKDIR")
+    assert _fields(boot) == [
+        ("Config.WorkingDir", "/boot/app"),
+        (f"History[{index}].CreatedBy", "/bin/sh -c #(nop) WORKDIR /boot/app"),
+    ]
+    for image in (engine_rig.HARDENED_IMAGE, engine_rig.BASE_IMAGE):
+        assert (found[image].status, found[image].reason) == (
+            Status.NOT_APPLICABLE,
+            "Config.WorkingDir is empty and the history has no WORKDIR: containers start in /",
+        )
+        assert _fields(found[image]) == [("Config.WorkingDir", '""')]
+
+
+@pytest.mark.parametrize(
+    ("config", "status", "reason"),
+    [
+        (
+            {"Entrypoint": ["/bin/sh", "-c", "server --port 80"], "Cmd": ["x"]},
+            Status.FAIL,
+            "Config.Entrypoint is in shell form: the program runs under /bin/sh -c and does "
+            "not get SIGTERM",
+        ),
+        (
+            # A shell-form entrypoint ignores the command, and exec hands over to the program.
+            {"Entrypoint": ["/bin/sh", "-c", "exec server"], "Cmd": ["/bin/sh", "-c", "x"]},
+            Status.PASS,
+            "the program starts in exec form",
+        ),
+        (
+            {"Entrypoint": ["tini", "--"], "Cmd": ["/bin/sh", "-c", "server"]},
+            Status.FAIL,
+            "Config.Cmd is in shell form: the program runs under /bin/sh -c and may not get "
+            "SIGTERM",
+        ),
+        (
+            {
+                "Shell": ["/bin/bash", "-o", "pipefail", "-c"],
+                "Cmd": ["/bin/bash", "-o", "pipefail", "-c", "app"],
+            },
+            Status.FAIL,
+            "Config.Cmd is in shell form: the program runs under /bin/bash -o pipefail -c and "
+            "may not get SIGTERM",
+        ),
+        (
+            {"Cmd": ["/bin/sh", "-c", "exec app"]},
+            Status.PASS,
+            "the program starts in exec form",
+        ),
+        (
+            {"Cmd": ["/bin/sh", "-c"]},  # the shell itself with no script: exec form
+            Status.PASS,
+            "the program starts in exec form",
+        ),
+    ],
+)
+def test_exec_form_forms(config: dict[str, Any], status: Status, reason: str) -> None:
+    finding = _judge("exec_form", _image(config))
+
+    assert (finding.status, finding.reason) == (status, reason)
+
+
+def test_exec_form_of_a_windows_image() -> None:
+    image = _image({"Cmd": ["cmd", "/S", "/C", "app.exe"]}, os="windows")
+
+    finding = _judge("exec_form", image)
+
+    assert (finding.status, finding.reason) == (
+        Status.FAIL,
+        "Config.Cmd is in shell form: the program runs under cmd /S /C and may not get SIGTERM",
+    )
+
+
+@pytest.mark.parametrize(
+    ("working_dir", "history", "status", "reason"),
+    [
+        (
+            "/srv/app",
+            (),
+            Status.PASS,
+            "every working directory is an absolute path outside system folders",
+        ),
+        (
+            "/proc/app",
+            (),
+            Status.FAIL,
+            "Config.WorkingDir: WORKDIR /proc/app is inside the system folder /proc",
+        ),
+        (
+            "",
+            ("WORKDIR app # buildkit", "WORKDIR /srv # buildkit"),
+            Status.FAIL,
+            "History[0]: WORKDIR app is relative, so it depends on the base image's folder",
+        ),
+        (
+            "C:\\app",
+            (),
+            Status.PASS,
+            "every working directory is an absolute path outside system folders",
+        ),
+    ],
+)
+def test_workdir_forms(
+    working_dir: str, history: tuple[str, ...], status: Status, reason: str
+) -> None:
+    finding = _judge("workdir_paths", _image({"WorkingDir": working_dir}, *history))
+
+    assert (finding.status, finding.reason) == (status, reason)
+    assert finding.evidence

@@ -42,7 +42,7 @@ def facts(
         assert engine.error is None, engine.error
         yield ProjectFacts(root=tmp_path_factory.mktemp("limits"), engines=[engine])
     finally:
-        engine_rig.docker("rm", "-f", QUOTA, SHARES, check=False)
+        engine_rig.docker("rm", "-f", "-v", QUOTA, SHARES, check=False)
 
 
 def _by_name(facts: ProjectFacts, detector: str) -> dict[str, Finding]:

@@ -63,7 +63,7 @@ def facts(
         engine = dataclasses.replace(engine, containers=mine)
         yield ProjectFacts(root=tmp_path_factory.mktemp("mounts"), engines=[engine])
     finally:
-        engine_rig.docker("rm", "-f", EDGE, PEER, READER, DEVICE, check=False)
+        engine_rig.docker("rm", "-f", "-v", EDGE, PEER, READER, DEVICE, check=False)
         engine_rig.docker("volume", "rm", VOLUME, check=False)
 
 

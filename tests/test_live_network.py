@@ -158,25 +158,50 @@ def test_network_segmentation(live_rig: engine_rig.Rig, facts: ProjectFacts) -> 
     )
     assert _fields(on_open)[1] == ("Internal", "false")
     on_default = found[ON_DEFAULT]
-    assert on_default.status is Status.FAIL
-    assert on_default.reason == (
-        "a back end (no published ports) on networks that are not internal: bridge"
-    )
-    assert _fields(on_default) == [("NetworkSettings.Networks", '["bridge"]')]
+    if _has_bridge(facts):
+        assert on_default.status is Status.FAIL
+        assert on_default.reason == (
+            "a back end (no published ports) on networks that are not internal: bridge"
+        )
+        assert _fields(on_default) == [("NetworkSettings.Networks", '["bridge"]')]
+    else:
+        assert on_default.status is Status.NOT_APPLICABLE
+        assert on_default.reason == (
+            "a back end meant for the default bridge, but the engine has no default bridge "
+            "(no network named bridge): the container cannot start on it"
+        )
+        assert _fields(on_default)[0] == ("NetworkSettings.Networks", '["bridge"]')
+        assert on_default.evidence[1].path == "default: engine /networks"
     assert found[HOST].status is Status.FAIL
     assert found[HOST].reason == "HostConfig.NetworkMode is host: on the host's own network"
     assert found[LOOPBACK].status is Status.NOT_APPLICABLE
 
 
+def _has_bridge(facts: ProjectFacts) -> bool:
+    """Whether the rig's engine has a default bridge (dockerd without --bridge=none)."""
+    return any(network.name == "bridge" for network in facts.engines[0].networks)
+
+
 def test_default_bridge(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     found = _by_name(facts, "default_bridge")
     weak = found[live_rig.container("weak")]
-    assert weak.status is Status.FAIL
-    assert weak.reason == (
-        "HostConfig.NetworkMode is default: it is on docker0, shared with every container "
-        "started without a network"
-    )
-    assert _fields(weak) == [("HostConfig.NetworkMode", "default")]
+    if _has_bridge(facts):
+        assert weak.status is Status.FAIL
+        assert weak.reason == (
+            "HostConfig.NetworkMode is default: it is on docker0, shared with every container "
+            "started without a network"
+        )
+        assert _fields(weak) == [("HostConfig.NetworkMode", "default")]
+    else:
+        assert weak.status is Status.NOT_APPLICABLE
+        assert weak.reason == (
+            "HostConfig.NetworkMode is default, but the engine has no default bridge (no "
+            "network named bridge): the container cannot start on it"
+        )
+        assert _fields(weak)[0] == ("HostConfig.NetworkMode", "default")
+        assert weak.evidence[1].field == "Name"
+        assert "none" in weak.evidence[1].snippet.split(", ")
+        assert "bridge" not in weak.evidence[1].snippet.split(", ")
     for short in NO_NETWORK:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
@@ -189,7 +214,8 @@ def test_default_bridge(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
         ("HostConfig.NetworkMode", INTERNAL_NET),
         ("NetworkSettings.Networks", f'["{INTERNAL_NET}"]'),
     ]
-    assert found[ON_DEFAULT].status is Status.FAIL
+    expected = Status.FAIL if _has_bridge(facts) else Status.NOT_APPLICABLE
+    assert found[ON_DEFAULT].status is expected
     assert found[HOST].status is Status.NOT_APPLICABLE
     assert found[HOST].reason == (
         "HostConfig.NetworkMode is host: it does not join networks of its own"
@@ -374,3 +400,35 @@ def test_default_bridge_by_attachment() -> None:
     finding = _one("default_bridge", {"HostConfig": {"NetworkMode": "bridge"}})
     assert finding.status is Status.FAIL
     assert finding.reason.startswith("HostConfig.NetworkMode is bridge: it is on docker0")
+
+
+BRIDGELESS = ({"Name": "host", "Driver": "host"}, {"Name": "none", "Driver": "null"})
+BRIDGED = (*BRIDGELESS, {"Name": "bridge", "Driver": "bridge", "Internal": False})
+
+
+@pytest.mark.parametrize("mode", ["default", "bridge"])
+def test_default_bridge_on_an_engine_without_one(mode: str) -> None:
+    data = {"HostConfig": {"NetworkMode": mode}}
+
+    finding = _one("default_bridge", data, networks=BRIDGELESS)
+
+    assert (finding.status, finding.reason) == (
+        Status.NOT_APPLICABLE,
+        f"HostConfig.NetworkMode is {mode}, but the engine has no default bridge (no network "
+        "named bridge): the container cannot start on it",
+    )
+    assert _fields(finding) == [("HostConfig.NetworkMode", mode), ("Name", "host, none")]
+    assert finding.evidence[1].path == "h: engine /networks"
+    assert _one("default_bridge", data, networks=BRIDGED).status is Status.FAIL
+
+
+def test_segmentation_of_a_back_end_on_an_engine_without_a_default_bridge() -> None:
+    data = {"HostConfig": {"NetworkMode": "default"}}
+
+    without = _one("network_segmentation", data, networks=BRIDGELESS)
+    with_bridge = _one("network_segmentation", data, networks=BRIDGED)
+
+    assert without.status is Status.NOT_APPLICABLE
+    assert without.reason.startswith("a back end meant for the default bridge, but the engine")
+    assert with_bridge.status is Status.FAIL
+    assert with_bridge.reason.endswith("not internal: bridge")

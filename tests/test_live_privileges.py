@@ -85,11 +85,11 @@ RIG_CASES = [
     ("runtime_user", "compose-web", Status.PASS, "runs as user 1000",
      [("Config.User", "1000"), ("Config.User", "1000")]),
     ("runtime_user", "weak", Status.FAIL, ROOT_BY_DEFAULT,
-     [("Config.User", ""), ("Config.User", "")]),
+     [("Config.User", "\"\""), ("Config.User", "\"\"")]),
     ("runtime_user", "weak-running", Status.FAIL, ROOT_BY_DEFAULT,
-     [("Config.User", ""), ("Config.User", "")]),
+     [("Config.User", "\"\""), ("Config.User", "\"\"")]),
     ("runtime_user", "privileged", Status.FAIL, ROOT_BY_DEFAULT,
-     [("Config.User", ""), ("Config.User", "")]),
+     [("Config.User", "\"\""), ("Config.User", "\"\"")]),
 ]  # fmt: skip
 
 
@@ -161,7 +161,7 @@ def test_rig_host_namespaces_pass_with_the_cgroup_note(rig_facts: ProjectFacts) 
         assert finding.status is Status.PASS, short
         cited = dict(_cited(finding))
         assert cited["HostConfig.NetworkMode"] == "none"
-        assert cited["HostConfig.PidMode"] == ""
+        assert cited["HostConfig.PidMode"] == '""'
         if cgroup_v1:
             assert finding.reason == (
                 "keeps its own namespaces; its cgroup namespace is the host's, "
@@ -481,4 +481,4 @@ def test_root_under_a_remapping_engine() -> None:
 def test_windows_default_user_needs_a_person() -> None:
     finding = _judge("runtime_user", config={"User": ""}, info={"OSType": "windows"})
     assert finding.status is Status.UNKNOWN
-    assert _cited(finding) == [("Config.User", "")]
+    assert _cited(finding) == [("Config.User", '""')]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import socket
 import threading
 from pathlib import Path
 
 import engine_rig
+import pytest
 
 from reviewtui.live import LiveSettings, read_engines
 from reviewtui.live.client import describe
@@ -97,13 +100,60 @@ def test_permission_denied_names_the_way_out() -> None:
     assert "docker group" in message
 
 
-def test_bad_names_on_the_command_line() -> None:
-    (engine,) = read_engines(LiveSettings(docker_hosts=("localhost:2375",)))
-    assert engine.error == (
-        "--docker-host localhost:2375: give a URL such as unix:///var/run/docker.sock"
+def test_bad_names_leave_the_other_engines_alone() -> None:
+    settings = LiveSettings(
+        docker_hosts=("localhost:2375", "unix:///var/run/docker.sock", "tcp://h:99999"),
+        contexts=("no-such-context",),
+        environment={},
     )
-    (engine,) = read_engines(LiveSettings(contexts=("no-such-context",)))
-    assert engine.error == "--context no-such-context: no such docker context"
+    errors = {e.name: e.error for e in resolve_endpoints(settings)}
+
+    assert errors == {
+        "no-such-context": "--context no-such-context: no such docker context",
+        "localhost:2375": (
+            "--docker-host localhost:2375: give a URL such as unix:///var/run/docker.sock"
+        ),
+        "unix:///var/run/docker.sock": "",
+        "tcp://h:99999": "--docker-host tcp://h:99999: not a valid address "
+        "(Port out of range 0-65535)",
+    }
+
+
+def test_live_with_other_engines_keeps_the_default_one() -> None:
+    settings = LiveSettings(
+        default_engine=True, docker_hosts=("unix:///other.sock",), environment={}
+    )
+    assert [e.name for e in resolve_endpoints(settings)] == ["default", "unix:///other.sock"]
+    alone = LiveSettings(docker_hosts=("unix:///other.sock",), environment={})
+    assert [e.name for e in resolve_endpoints(alone)] == ["unix:///other.sock"]
+
+
+def test_contexts_are_read_without_a_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The docker CLI writes contexts without ever writing config.json.
+    context_id = hashlib.sha256(b"build-box").hexdigest()
+    meta = tmp_path / "contexts" / "meta" / context_id / "meta.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(
+        json.dumps(
+            {
+                "Name": "build-box",
+                "Metadata": {},
+                "Endpoints": {"docker": {"Host": "ssh://ops@build-box", "SkipTLSVerify": False}},
+            }
+        )
+    )
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+
+    (endpoint,) = resolve_endpoints(LiveSettings(contexts=("build-box",), environment={}))
+    assert (endpoint.name, endpoint.url, endpoint.error) == (
+        "build-box",
+        "ssh://ops@build-box",
+        "",
+    )
+    (current,) = resolve_endpoints(LiveSettings(environment={"DOCKER_CONTEXT": "build-box"}))
+    assert current.url == "ssh://ops@build-box"
 
 
 def test_endpoints_from_environment_and_flags() -> None:

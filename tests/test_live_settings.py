@@ -22,7 +22,7 @@ KERNEL_FIELDS = [
     ("HostConfig.Sysctls", "null"),
     ("HostConfig.OomKillDisable", "false"),
     ("HostConfig.OomScoreAdj", "0"),
-    ("HostConfig.CgroupParent", ""),
+    ("HostConfig.CgroupParent", '""'),
 ]
 NO_ULIMITS = (
     "no Ulimits: the limits dockerd runs with apply (often a million open files); confirm they fit"

@@ -9,7 +9,16 @@ from typing import Any
 import engine_rig
 import pytest
 
-from reviewtui.detect.live_checks.swarm import DETECTORS, local_image
+from reviewtui.detect.live_checks import (
+    swarm_cluster,
+    swarm_lifecycle,
+    swarm_mounts,
+    swarm_network,
+    swarm_privileges,
+    swarm_services,
+)
+from reviewtui.detect.live_checks.findings import Detector
+from reviewtui.detect.live_checks.swarm_common import local_image
 from reviewtui.live import LiveSettings, read_engines
 from reviewtui.live.facts import (
     EngineFacts,
@@ -22,12 +31,24 @@ from reviewtui.live.hosts import Endpoint
 from reviewtui.model import Finding, Status
 from reviewtui.project.facts import ProjectFacts
 
+SWARM_MODULES = (
+    swarm_services,
+    swarm_mounts,
+    swarm_privileges,
+    swarm_network,
+    swarm_lifecycle,
+    swarm_cluster,
+)
+DETECTORS: dict[str, Detector] = {
+    name: detector for module in SWARM_MODULES for name, detector in module.DETECTORS.items()
+}
+"""The swarm detectors of every swarm module, by name (each name is in one module)."""
+
 PLANTED = (engine_rig.PLANTED_PASSWORD, engine_rig.PLANTED_TOKEN, engine_rig.PLANTED_BUILD_ARG)
 HARDENED = engine_rig.PREFIX + "svc-hardened"
 WEAK = engine_rig.PREFIX + "svc-weak"
 CONTAINER = "Spec.TaskTemplate.ContainerSpec"
 SWARM_DETECTORS = ("swarm_autolock", "overlay_encryption", "swarm_cert_rotation")
-SERVICE_DETECTORS = [name for name in DETECTORS if name not in SWARM_DETECTORS]
 DAY = 86_400 * 1_000_000_000
 
 
@@ -95,7 +116,7 @@ def test_runtime_user_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
     assert weak.reason == (
         "Config.User is empty: the image runs as root, and ContainerSpec.User does not override it"
     )
-    assert _fields(weak) == [(f"{CONTAINER}.User", "null"), ("Config.User", "")]
+    assert _fields(weak) == [(f"{CONTAINER}.User", "null"), ("Config.User", '""')]
     assert weak.evidence[1].path == f"default: image {engine_rig.WEAK_IMAGE}"
 
 
@@ -427,12 +448,23 @@ def test_overlay_networks_all_encrypted_or_none_but_ingress() -> None:
     assert [e.path for e in encrypted.evidence] == ["h: network backend"]
 
 
-def test_engines_without_a_swarm_give_no_findings() -> None:
+def test_engines_without_a_swarm_answer_only_the_swarm_items() -> None:
     facts = _engine()
     facts.engines[0].swarm = None
+    facts.engines[0].info["Swarm"] = {"LocalNodeState": "inactive", "ControlAvailable": False}
 
-    for detector in DETECTORS.values():
-        assert detector(facts) == []
+    for name, detector in DETECTORS.items():
+        found = detector(facts)
+        if name not in SWARM_DETECTORS:
+            assert found == [], name
+            continue
+        (finding,) = found
+        assert (finding.status, finding.reason) == (
+            Status.NOT_APPLICABLE,
+            "not part of a swarm: Swarm.LocalNodeState is inactive",
+        )
+        assert finding.target == facts.engines[0].target
+        assert _fields(finding) == [("Swarm.LocalNodeState", "inactive")]
 
 
 def test_join_tokens_are_never_kept(swarm_facts: ProjectFacts) -> None:

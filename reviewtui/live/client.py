@@ -29,7 +29,9 @@ def connect(endpoint: Endpoint, timeout: float, pool_size: int) -> Any:
             version="auto",
             timeout=timeout,
             tls=endpoint.tls or False,
-            use_ssh_client=endpoint.url.startswith("ssh://"),
+            # paramiko, not the ssh binary: its errors come back as exceptions instead
+            # of being written over the app's screen.
+            use_ssh_client=False,
             max_pool_size=pool_size,
         )
     except Exception as error:  # noqa: BLE001 - every failure becomes one message
@@ -97,11 +99,15 @@ def _is_absent(error: BaseException, lowered: str) -> bool:
         or "connection refused" in lowered
         or "no such file" in lowered
         or "connection aborted" in lowered
+        or "unable to connect" in lowered
         or "remotedisconnected" in lowered
     )
 
 
 def _last_line(text: str) -> str:
-    """The innermost reason, which is the one that says what happened."""
+    """The innermost reason, which is the one that says what happened, without the name
+    of the exception that carried it."""
     reason = text.split(" | ")[-1]
+    kind, _, message = reason.partition(": ")
+    reason = message.replace("[Errno None] ", "").strip() or kind
     return reason if len(reason) <= 300 else reason[:299] + "…"

@@ -30,9 +30,10 @@ def lookup(data: Any, dotted: str, default: Any = None) -> Any:
 
 
 def shown(value: Any) -> str:
-    """An inspect value as a reviewer reads it: JSON, except that text stays bare."""
+    """An inspect value as a reviewer reads it: JSON, except that text stays bare (an
+    empty text reads ``""``, so it is seen)."""
     if isinstance(value, str):
-        return value
+        return value or '""'
     return json.dumps(value, sort_keys=True, default=str)
 
 

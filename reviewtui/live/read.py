@@ -26,7 +26,7 @@ from reviewtui.live.facts import (
     SwarmFacts,
     SwarmServiceFacts,
 )
-from reviewtui.live.hosts import Endpoint, EndpointError, resolve_endpoints
+from reviewtui.live.hosts import Endpoint, resolve_endpoints
 from reviewtui.live.settings import LiveSettings
 from reviewtui.model import Problem
 from reviewtui.project.daemon import DaemonConfig, read_daemon_config
@@ -47,12 +47,7 @@ def read_engines(settings: LiveSettings, progress: Progress | None = None) -> li
     An engine that cannot be named (an unknown context) or reached comes back with its
     ``error`` set, and the review goes on with the files and the other engines.
     """
-    try:
-        endpoints = resolve_endpoints(settings)
-    except EndpointError as error:
-        failed = Endpoint("?", "?", "the command line")
-        return [EngineFacts(failed, _now(), error=str(error))]
-    return [read_engine(endpoint, settings, progress) for endpoint in endpoints]
+    return [read_engine(endpoint, settings, progress) for endpoint in resolve_endpoints(settings)]
 
 
 def read_engine(
@@ -60,6 +55,9 @@ def read_engine(
 ) -> EngineFacts:
     """What one engine answers; an engine that fails part way keeps what it said."""
     facts = EngineFacts(endpoint, _now())
+    if endpoint.error:
+        facts.error = endpoint.error
+        return facts
     step = f"inspecting engine {endpoint.name}"
     if progress is not None:
         progress(step, 0, 1)

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 class LiveSettings:
     """The choices of ``--live`` and the options beside it.
 
-    Without ``docker_hosts`` or ``contexts`` the engine is the one the docker CLI would
-    use: ``DOCKER_HOST``, else the current context. ``all_containers`` adds stopped and
+    ``default_engine`` reads the engine the docker CLI would use (``DOCKER_HOST``, else
+    the current context), as ``--live`` asks; it is read too when neither
+    ``docker_hosts`` nor ``contexts`` names another. ``all_containers`` adds stopped and
     created containers to the running ones; ``all_images`` adds every local image to
     those the containers use.
     """
 
+    default_engine: bool = False
     docker_hosts: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
     all_containers: bool = False

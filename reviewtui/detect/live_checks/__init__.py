@@ -19,7 +19,12 @@ from reviewtui.detect.live_checks import (
     container_settings,
     daemon,
     image_config,
-    swarm,
+    swarm_cluster,
+    swarm_lifecycle,
+    swarm_mounts,
+    swarm_network,
+    swarm_privileges,
+    swarm_services,
 )
 from reviewtui.detect.live_checks.findings import Detector, combine
 
@@ -31,7 +36,12 @@ _MODULES = (
     container_settings,
     image_config,
     daemon,
-    swarm,
+    swarm_services,
+    swarm_mounts,
+    swarm_privileges,
+    swarm_network,
+    swarm_lifecycle,
+    swarm_cluster,
 )
 
 

@@ -11,10 +11,14 @@ from reviewtui.live.facts import ContainerFacts, EngineFacts, NetworkFacts
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.compose_views import ALL_INTERFACES
 
-_PRIVILEGED_PORT_LIMIT = 1024
+PRIVILEGED_PORT_LIMIT = 1024
+"""Host ports below this one are privileged (CIS 5.8)."""
 # NetworkMode values that put a container on the engine's default bridge, docker0.
 _DEFAULT_BRIDGE_MODES = frozenset({"bridge", "default"})
-_DEFAULT_BRIDGE = "bridge"
+DEFAULT_BRIDGE = "bridge"
+"""The name of the engine's default bridge network, docker0."""
+NO_DEFAULT_BRIDGE = "the engine has no default bridge (no network named bridge)"
+"""Why an object the engine would put on docker0 cannot be there."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ def _privileged_ports(engine: EngineFacts, container: ContainerFacts) -> Finding
         numbers = _host_port_numbers(port)
         if numbers is None:
             unread.append(port)
-        elif numbers and numbers[0] < _PRIVILEGED_PORT_LIMIT:
+        elif numbers and numbers[0] < PRIVILEGED_PORT_LIMIT:
             low.append(port)
     if low:
         return Finding(
@@ -220,11 +224,11 @@ def _joined(container: ContainerFacts) -> list[str]:
         return sorted(str(name) for name in networks)
     mode = _network_mode(container)
     if mode.lower() in _DEFAULT_BRIDGE_MODES or not mode:
-        return [_DEFAULT_BRIDGE]
+        return [DEFAULT_BRIDGE]
     return [mode]
 
 
-def _find_network(engine: EngineFacts, name: str) -> NetworkFacts | None:
+def find_network(engine: EngineFacts, name: str) -> NetworkFacts | None:
     """The engine's network of that name (or id, which NetworkMode may hold)."""
     for network in engine.networks:
         if network.name == name:
@@ -236,11 +240,24 @@ def _find_network(engine: EngineFacts, name: str) -> NetworkFacts | None:
     return None
 
 
+def lacks_default_bridge(engine: EngineFacts) -> bool:
+    """Whether the engine lists its networks and none is named bridge: dockerd runs with
+    ``--bridge=none``, so no container can be on docker0 there."""
+    return bool(engine.networks) and all(n.name != DEFAULT_BRIDGE for n in engine.networks)
+
+
+def networks_evidence(engine: EngineFacts) -> Evidence:
+    """Evidence naming every network the engine lists (``/networks``)."""
+    listed = ", ".join(sorted(network.name for network in engine.networks)) or "none at all"
+    return Evidence(f"{engine.host}: engine /networks", None, listed, "Name")
+
+
 def _network_segmentation(engine: EngineFacts, container: ContainerFacts) -> Finding:
     """Back ends (containers that publish no ports) should join only internal networks.
     Front ends, which must be reachable, are not applicable; ``NetworkMode`` none passes,
-    host fails; the default bridge is never internal; a user-defined network is judged by
-    its ``Internal`` flag on the engine."""
+    host fails; the default bridge is never internal (on an engine without one, a back end
+    meant for it cannot start and the item does not apply); a user-defined network is
+    judged by its ``Internal`` flag on the engine."""
     mode = _network_mode(container)
     mode_evidence = container.evidence("HostConfig.NetworkMode")
     if mode == "none":
@@ -278,13 +295,21 @@ def _network_segmentation(engine: EngineFacts, container: ContainerFacts) -> Fin
 def _back_end_networks(engine: EngineFacts, container: ContainerFacts) -> Finding:
     joined = _joined(container)
     evidence: list[Evidence] = [container.evidence("NetworkSettings.Networks", joined)]
+    if joined == [DEFAULT_BRIDGE] and lacks_default_bridge(engine):
+        return Finding(
+            container.target,
+            Status.NOT_APPLICABLE,
+            f"a back end meant for the default bridge, but {NO_DEFAULT_BRIDGE}: "
+            "the container cannot start on it",
+            (*evidence, networks_evidence(engine)),
+        )
     open_networks: list[str] = []
     unlisted: list[str] = []
     for name in joined:
-        if name == _DEFAULT_BRIDGE:
+        if name == DEFAULT_BRIDGE:
             open_networks.append(name)  # docker0 cannot be made internal
             continue
-        network = _find_network(engine, name)
+        network = find_network(engine, name)
         if network is None:
             unlisted.append(name)
             continue
@@ -318,9 +343,19 @@ def _back_end_networks(engine: EngineFacts, container: ContainerFacts) -> Findin
 def _default_bridge(engine: EngineFacts, container: ContainerFacts) -> Finding:
     """FAIL when the container is on the engine's default bridge, docker0 (CIS 5.30):
     ``NetworkMode`` default or bridge, or attached to the network named bridge.
-    NetworkMode none passes; host and container:... join no network of their own."""
+    NetworkMode none passes; host and container:... join no network of their own. On an
+    engine without a network named bridge (dockerd ``--bridge=none``) a container meant
+    for docker0 cannot start, and the item does not apply to it."""
     mode = _network_mode(container)
     mode_evidence = container.evidence("HostConfig.NetworkMode")
+    if mode.lower() in _DEFAULT_BRIDGE_MODES and lacks_default_bridge(engine):
+        return Finding(
+            container.target,
+            Status.NOT_APPLICABLE,
+            f"HostConfig.NetworkMode is {mode}, but {NO_DEFAULT_BRIDGE}: the container "
+            "cannot start on it",
+            (mode_evidence, networks_evidence(engine)),
+        )
     if mode.lower() in _DEFAULT_BRIDGE_MODES:
         # TODO: on a Windows engine, default is the nat network, not docker0.
         return Finding(
@@ -345,7 +380,7 @@ def _default_bridge(engine: EngineFacts, container: ContainerFacts) -> Finding:
             (mode_evidence,),
         )
     joined = _joined(container)
-    if _DEFAULT_BRIDGE in joined:
+    if DEFAULT_BRIDGE in joined:
         return Finding(
             container.target,
             Status.FAIL,

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from reviewtui.detect.compose_checks.user import is_root_user
 from reviewtui.detect.dockerfile_checks.context import copy_sources
-from reviewtui.detect.dockerfile_checks.instructions import add_kind
+from reviewtui.detect.dockerfile_checks.instructions import add_kind, workdir_paths
 from reviewtui.detect.dockerfile_checks.packages import (
     INDEX_UPDATES,
     INSTALL_ACTIONS,
@@ -36,6 +37,7 @@ from reviewtui.live.facts import EngineFacts, ImageFacts
 from reviewtui.masking import is_secret_name
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction, parse_dockerfile
+from reviewtui.project.facts import ProjectFacts
 
 _MAX_EVIDENCE = 8
 _SSH_PORT = 22
@@ -614,6 +616,135 @@ def _sudo_usage(engine: EngineFacts, image: ImageFacts) -> Finding:
     )
 
 
+# -- CMD and ENTRYPOINT ---------------------------------------------------------------------
+
+# The shell the builder wraps a shell-form CMD or ENTRYPOINT in, without a SHELL of its own.
+_DEFAULT_SHELL = ("/bin/sh", "-c")
+_WINDOWS_SHELL = ("cmd", "/S", "/C")
+
+
+def _shell(image: ImageFacts) -> tuple[str, ...]:
+    """The shell of the image's shell-form commands: ``Config.Shell`` (SHELL), else the
+    builder's default for its OS."""
+    shell = image.get("Config.Shell")
+    if isinstance(shell, list) and shell:
+        return tuple(str(word) for word in shell)
+    windows = str(image.get("Os", "")).lower() == "windows"
+    return _WINDOWS_SHELL if windows else _DEFAULT_SHELL
+
+
+def _shell_script(image: ImageFacts, dotted: str) -> str | None:
+    """The script of a shell-form ``Config.Cmd`` or ``Config.Entrypoint`` (the builder
+    stores ``CMD app`` as ``["/bin/sh", "-c", "app"]``); None for the exec form."""
+    # TODO: an exec form written as ["/bin/sh", "-c", "..."] reads as the shell form; it
+    # runs the program under a shell all the same.
+    value = image.get(dotted)
+    words = tuple(str(word) for word in value) if isinstance(value, list) else ()
+    shell = _shell(image)
+    if len(words) == len(shell) + 1 and words[: len(shell)] == shell:
+        return words[-1].strip()
+    return None
+
+
+def _exec_form(engine: EngineFacts, image: ImageFacts) -> Finding:
+    """Whether the image starts its program in exec (JSON) form: FAIL when
+    ``Config.Entrypoint`` is the shell form (the builder's ``/bin/sh -c`` wrapper, or the
+    image's SHELL) and when ``Config.Cmd`` is, without a shell-form entrypoint that
+    ignores it; a script that starts with ``exec`` hands over to the program and passes.
+    NOT_APPLICABLE when the image sets neither. (The config keeps only the last CMD and
+    ENTRYPOINT, so repeated ones are the Dockerfile's to show.)"""
+    entrypoint = image.get("Config.Entrypoint")
+    command = image.get("Config.Cmd")
+    if not entrypoint and not command:
+        return _finding(
+            image,
+            Status.NOT_APPLICABLE,
+            "Config.Entrypoint and Config.Cmd are empty: the image names no program",
+            image.evidence("Config.Entrypoint"),
+            image.evidence("Config.Cmd"),
+        )
+    shell = " ".join(_shell(image))
+    script = _shell_script(image, "Config.Entrypoint")
+    if script is not None:
+        if not script.startswith("exec "):
+            return _finding(
+                image,
+                Status.FAIL,
+                f"Config.Entrypoint is in shell form: the program runs under {shell} and "
+                "does not get SIGTERM",
+                image.evidence("Config.Entrypoint"),
+            )
+    elif (script := _shell_script(image, "Config.Cmd")) is not None and not script.startswith(
+        "exec "
+    ):
+        return _finding(
+            image,
+            Status.FAIL,
+            f"Config.Cmd is in shell form: the program runs under {shell} and may not get SIGTERM",
+            image.evidence("Config.Cmd"),
+        )
+    present = [name for name, value in (("Entrypoint", entrypoint), ("Cmd", command)) if value]
+    return _finding(
+        image,
+        Status.PASS,
+        "the program starts in exec form",
+        *(image.evidence(f"Config.{name}") for name in present),
+    )
+
+
+# -- WORKDIR --------------------------------------------------------------------------------
+
+
+def _workdir_verdict(path: str) -> Finding:
+    """The Dockerfile detector's finding for one ``WORKDIR path``: the image's working
+    directories are judged by the very rule that judges a Dockerfile's."""
+    # A backtick escape, so that a Windows path's backslash continues no line.
+    text = f"# escape=`\nFROM scratch\nWORKDIR {path}\n"
+    (finding,) = workdir_paths(
+        ProjectFacts(root=Path("."), dockerfiles=[parse_dockerfile(text, "image config")])
+    )
+    return finding
+
+
+def _workdir_paths(engine: EngineFacts, image: ImageFacts) -> Finding:
+    """Whether the image's working directories are absolute paths outside system folders
+    (``/proc``, ``/sys``, ``/dev``, ``/boot``...): ``Config.WorkingDir``, where its
+    containers start, and every WORKDIR step of the history, each judged by the
+    Dockerfile rule. NOT_APPLICABLE when there is neither (containers start in ``/``)."""
+    judged: list[tuple[str, str, Evidence]] = []
+    working_dir = str(image.get("Config.WorkingDir") or "").strip()
+    if working_dir:
+        judged.append(("Config.WorkingDir", working_dir, image.evidence("Config.WorkingDir")))
+    for step in reversed(history_steps(image)):
+        if step.keyword == "WORKDIR" and step.text.strip():
+            judged.append((step.name, step.text.strip(), step_evidence(image, step)))
+    if not judged:
+        return _finding(
+            image,
+            Status.NOT_APPLICABLE,
+            "Config.WorkingDir is empty and the history has no WORKDIR: containers start in /",
+            image.evidence("Config.WorkingDir"),
+        )
+    hits = []
+    for where, path, evidence in judged:
+        verdict = _workdir_verdict(path)
+        if verdict.status is Status.FAIL:
+            hits.append((f"{where}: {verdict.reason}", evidence))
+    if hits:
+        return _finding(
+            image,
+            Status.FAIL,
+            _with_more([reason for reason, _ in hits]),
+            *list(dict.fromkeys(evidence for _, evidence in hits))[:_MAX_EVIDENCE],
+        )
+    return _finding(
+        image,
+        Status.PASS,
+        "every working directory is an absolute path outside system folders",
+        *list(dict.fromkeys(evidence for _, _, evidence in judged))[:_MAX_EVIDENCE],
+    )
+
+
 DETECTORS: dict[str, Detector] = {
     "final_user": per_image(_final_user),
     "healthcheck": per_image(_healthcheck),
@@ -622,5 +753,7 @@ DETECTORS: dict[str, Detector] = {
     "copy_not_add": per_image(_copy_not_add),
     "package_index_update": per_image(_package_index_update),
     "sudo_usage": per_image(_sudo_usage),
+    "exec_form": per_image(_exec_form),
+    "workdir_paths": per_image(_workdir_paths),
 }
 """The detectors of this module, by the names the checklists use."""
