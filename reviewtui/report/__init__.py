@@ -1,26 +1,65 @@
-"""Reports of a review: Markdown for pull requests, JSON for machines."""
+"""Reports of a review: Markdown for pull requests, JSON for machines, SARIF for code
+scanning."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from reviewtui.report.json_report import render_json
 from reviewtui.report.markdown import render_markdown
-from reviewtui.report.summary import report_data
+from reviewtui.report.sarif import render_sarif
+from reviewtui.report.summary import ReportData, report_data, repository_root
 from reviewtui.review.session import ReviewSession
 
-FORMATS = ("markdown", "json")
-_SUFFIX = {"markdown": ".md", "json": ".json"}
+FORMATS = ("markdown", "json", "sarif")
+_SUFFIX = {"markdown": ".md", "json": ".json", "sarif": ".sarif"}
+# Characters a link base keeps as they are; the rest (spaces, parentheses) are encoded,
+# so a base cannot end the Markdown link it starts.
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~"
 
 
-def render(session: ReviewSession, fmt: str) -> str:
-    """The report of ``session`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(
+    session: ReviewSession, fmt: str, link_base: str = "", report_dir: Path | None = None
+) -> str:
+    """The report of ``session`` in format ``fmt`` (one of :data:`FORMATS`).
+
+    ``link_base`` is the URL of the repository's root at the reviewed commit
+    (``https://github.com/o/r/blob/SHA/``): the Markdown report then links evidence
+    there. Without it, links are relative to ``report_dir``, the folder the report is
+    written to (default: the project's root).
+    """
     data = report_data(session)
     if fmt == "markdown":
-        return render_markdown(data)
+        base = markdown_link_base(data, link_base, session.root, report_dir)
+        return render_markdown(data, base)
     if fmt == "json":
         return render_json(data)
+    if fmt == "sarif":
+        return render_sarif(data, repository_root(session.root) or session.root)
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def markdown_link_base(
+    data: ReportData, link_base: str, root: Path, report_dir: Path | None
+) -> str:
+    """What the Markdown report puts before a file's path (relative to ``root``, the
+    project's folder).
+
+    A URL names the repository's root, so the project's folder inside the repository
+    is added; a relative base leads from the report's folder to the project's root.
+    """
+    if link_base:
+        base = quote(link_base, safe=_URL_SAFE)
+        return base + ("" if base.endswith("/") else "/") + quote(data.repository_prefix)
+    if report_dir is None:
+        return ""
+    try:
+        relative = os.path.relpath(root, report_dir.resolve())
+    except ValueError:  # another drive: no relative path leads there
+        return ""
+    return "" if relative == "." else quote(Path(relative).as_posix()) + "/"
 
 
 def default_report_path(session: ReviewSession, fmt: str) -> Path:
@@ -28,14 +67,21 @@ def default_report_path(session: ReviewSession, fmt: str) -> Path:
     return session.root / ".reviewtui" / f"report{_SUFFIX[fmt]}"
 
 
-def write_report(session: ReviewSession, fmt: str, path: Path | None = None) -> Path:
-    """Write the report to ``path`` (default: beside the review file) and return it."""
+def write_report(
+    session: ReviewSession, fmt: str, path: Path | None = None, link_base: str = ""
+) -> Path:
+    """Write the report to ``path`` (default: beside the review file) and return it.
+
+    Links in a Markdown report lead from where it is written to the project's files,
+    unless ``link_base`` names the repository's URL.
+    """
     target = path or default_report_path(session, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(render(session, fmt), encoding="utf-8")
+    report = render(session, fmt, link_base, report_dir=target.parent)
+    temporary.write_text(report, encoding="utf-8")
     temporary.replace(target)
     return target
 
 
-__all__ = ["FORMATS", "default_report_path", "render", "write_report"]
+__all__ = ["FORMATS", "default_report_path", "markdown_link_base", "render", "write_report"]

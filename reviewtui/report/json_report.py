@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 from reviewtui.model import Finding
 from reviewtui.report.summary import ReportData
@@ -10,6 +11,15 @@ from reviewtui.review.model import ItemState, Verdict
 from reviewtui.waivers.model import Waiver
 
 SCHEMA_VERSION = 1
+SCHEMA_RESOURCE = "schema/report.schema.json"
+"""The report's JSON Schema (Draft 2020-12), shipped inside the package."""
+
+
+def report_schema() -> dict[str, object]:
+    """The published JSON Schema every JSON report conforms to."""
+    text = resources.files("reviewtui.report").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    schema: dict[str, object] = json.loads(text)
+    return schema
 
 
 def render_json(data: ReportData) -> str:
@@ -19,7 +29,16 @@ def render_json(data: ReportData) -> str:
 
 def report_document(data: ReportData) -> dict[str, object]:
     """The report as a plain document."""
-    signoffs = [{**s.to_dict(), "current": data.signoff_current(s)} for s in data.signoffs]
+    # Each sign-off says whether an SSH signature backs it, and with which key.
+    signoffs = [
+        {
+            **s.to_dict(),
+            "current": data.signoff_current(s),
+            "signed": s.signed,
+            "fingerprint": s.fingerprint or None,
+        }
+        for s in data.signoffs
+    ]
     return {
         "report": "reviewtui",
         "schema_version": SCHEMA_VERSION,
@@ -35,6 +54,7 @@ def report_document(data: ReportData) -> dict[str, object]:
         "items": [_item(state) for state in data.states],
         "problems": list(data.problems),
         "engines": [engine.to_dict() for engine in data.engines],
+        "changes": data.changes.to_dict() if data.changes is not None else None,
         "signoff": signoffs[-1] if signoffs else None,
         "signoffs": signoffs,
     }
@@ -55,6 +75,8 @@ def _item(state: ItemState) -> dict[str, object]:
         "answer": answer.verdict.value if answer and answer.verdict else None,
         "reason": answer.reason if answer else "",
         "note": state.note,
+        "owner": answer.owner if answer else "",
+        "due": answer.due if answer else "",
         "detection_changed": state.detection_changed,
         "waived": state.waived,
         "waivers": [_waiver(waiver) for waiver in state.waivers],

@@ -1,17 +1,33 @@
-"""The Markdown report, for a pull request: summary table, items, evidence, sign-off.
+"""The Markdown report, for a pull request: summary, failing items, action items, every
+item with its evidence, sign-off.
 
 Text that came from scanned files is escaped wherever it lands, so a ``|``, a backtick,
 ``<script>`` or ``[link](...)`` in a Dockerfile cannot break a table or inject markup.
-The checklists' own texts are Markdown written by us and go in as they are.
+The checklists' own texts keep their code spans and emphasis, but lose HTML, links and
+images, since a project's own checklist files are scanned files too. Evidence in a file
+links to its line; evidence read from an engine is never a link. The report fits in one
+GitHub comment: a longer one folds the passing items into counts, then cuts evidence
+rows, and says what it left out.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
-from reviewtui.report.summary import ReportData, live_hosts
+from reviewtui.model import Evidence, Finding, Status
+from reviewtui.report.changes_section import changes_section
+from reviewtui.report.meeting_section import meeting_section
+from reviewtui.report.summary import ActionItem, ReportData, action_of, live_hosts
+from reviewtui.review import signing
 from reviewtui.review.model import InspectedEngine, ItemState, SignOff, Verdict
 from reviewtui.waivers.model import Waiver
+
+log = logging.getLogger(__name__)
 
 _VERDICT_MARK = {
     Verdict.FAIL: "❌",
@@ -22,32 +38,79 @@ _VERDICT_MARK = {
 }
 # Enough to stop emphasis, code, links, tables and strike-through; the rest is harmless.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# In the checklists' texts, outside code spans: HTML, entities, links and images.
+_PROSE_SPECIAL = re.compile(r"[\\&<>\[\]]")
+_PROSE_ESCAPES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"}
+_BACKTICKS = re.compile(r"`+")
+# A path a link may not be made of: absolute, a URL or drive, or one that leaves the project.
+_NOT_A_FILE = re.compile(r"^(/|\\|[A-Za-z][A-Za-z0-9+.-]*:)")
+_STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
 MAX_EVIDENCE_ROWS = 20
+"""Targets in an item's evidence table, before the report has to be shortened."""
+MAX_COMMENT_CHARS = 65_536
+"""The longest comment GitHub takes, counted in UTF-16 code units to be safe."""
+EVIDENCE_PER_TARGET = 3
+"""Evidence locations shown for one target; the rest are counted."""
+_CUT_NOTICE_ROOM = 600
+"""Room kept for the line that says what was left out, when items are cut."""
 
 
-def render_markdown(data: ReportData) -> str:
-    """The whole report as GitHub-flavoured Markdown."""
-    parts = [
-        f"# Docker security review: {text(data.project)}",
-        "",
-        _overview_line(data),
-        "",
-        *_summary_table(data),
-        "",
-        *_engines(data),
-        *_problems(data),
-    ]
-    inspected = {engine.host: engine for engine in data.engines}
-    for section in data.sections:
-        parts += [f"## {text(section.checklist.title)}", ""]
-        for state in section.states:
-            parts += _item(state, inspected)
-    parts += _signoffs(data)
-    return "\n".join(parts).rstrip() + "\n"
+@dataclass(frozen=True)
+class _Shortening:
+    """How much a report leaves out to fit: verdicts whose items are only counted, the
+    rows of each evidence table, and how many unreadable files and table rows are listed."""
+
+    folded: tuple[Verdict, ...] = ()
+    evidence_rows: int = MAX_EVIDENCE_ROWS
+    problems: int | None = None
+    listed: int | None = None
+
+
+_FOLD = (Verdict.PASS, Verdict.NOT_APPLICABLE)
+# Tried in order until the report fits; the last one also cuts items when it must.
+_SHORTENINGS = (
+    _Shortening(),
+    _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50),
+    _Shortening(_FOLD, 10, 50),
+    _Shortening(_FOLD, 5, 20),
+    _Shortening(_FOLD, 2, 20),
+    _Shortening((*_FOLD, Verdict.UNKNOWN), 2, 10, 100),
+    _Shortening((*_FOLD, Verdict.UNKNOWN), 1, 10, 50),
+)
+
+
+def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMMENT_CHARS) -> str:
+    """The whole report as GitHub-flavoured Markdown, at most ``limit`` characters.
+
+    ``link_base`` is put before each file's path (relative to the project) to link its
+    evidence: empty for links relative to the project's root, ``../`` for a report one
+    folder down, or a URL ending in ``/``.
+    """
+    seal = _seal(data, link_base, limit)
+    return report_body(data, link_base, limit - comment_length(seal)) + seal
+
+
+def report_body(data: ReportData, link_base: str, limit: int) -> str:
+    """The report without the seal at its end, at most ``limit`` characters; ``reviewtui
+    verify`` renders it again with the room the report's own seal left."""
+    for shortening in _SHORTENINGS:
+        head, blocks, tail = _parts(data, link_base, shortening, cut=0)
+        report = _join(head, [line for block in blocks for line in block], tail)
+        if comment_length(report) <= limit:
+            return report
+    return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit)
+
+
+def comment_length(report: str) -> int:
+    """The length GitHub measures a comment by, in UTF-16 code units (never less than
+    the number of characters)."""
+    return len(report.encode("utf-16-le")) // 2
 
 
 def text(value: str) -> str:
     """Plain text made inert: Markdown punctuation escaped, HTML turned into entities."""
+    # TODO: an @name or #123 from a scanned file still mentions a user or links an issue
+    # on GitHub; only a code span stops that, and owners must stay mentions.
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
     return " ".join(escaped.split())
@@ -62,6 +125,165 @@ def code(value: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or longest else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def prose(value: str, in_table: bool = False) -> str:
+    """A checklist's own Markdown on one line, with its code spans and emphasis kept but
+    no HTML, link or image; ``in_table`` also escapes pipes, for a table cell."""
+    flat = " ".join(value.split())
+    out: list[str] = []
+    position = 0
+    while position < len(flat):
+        opening = _BACKTICKS.search(flat, position)
+        if opening is None:
+            out.append(_prose_plain(flat[position:], in_table))
+            break
+        closing = _closing_backticks(flat, opening)
+        out.append(_prose_plain(flat[position : opening.start()], in_table))
+        if closing is None:
+            # No run of as many backticks closes it: the backticks are literal text.
+            out.append("\\`" * len(opening.group()))
+            position = opening.end()
+            continue
+        span = flat[opening.start() : closing.end()]
+        out.append(span.replace("|", "\\|") if in_table else span)
+        position = closing.end()
+    return "".join(out)
+
+
+def _closing_backticks(value: str, opening: re.Match[str]) -> re.Match[str] | None:
+    """The run of exactly as many backticks that closes a code span, if there is one."""
+    for run in _BACKTICKS.finditer(value, opening.end()):
+        if len(run.group()) == len(opening.group()):
+            return run
+    return None
+
+
+def _prose_plain(value: str, in_table: bool) -> str:
+    escaped = _PROSE_SPECIAL.sub(lambda m: _PROSE_ESCAPES[m.group()], value)
+    return escaped.replace("|", "\\|") if in_table else escaped
+
+
+# The parts of a report
+
+
+def _parts(
+    data: ReportData, link_base: str, shortening: _Shortening, cut: int
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The head (title to unreadable files), the blocks of the checklist sections, and
+    the tail (sign-off); ``cut`` is how many items the caller leaves out at the end."""
+    head = [
+        f"# Docker security review: {text(data.project)}",
+        "",
+        _overview_line(data),
+        "",
+        *_summary_table(data),
+        "",
+        *_left_out_notice(data, shortening, cut),
+        *changes_section(data),
+        *_failing_items(data, shortening),
+        *_action_items(data, shortening),
+        *_engines(data),
+        *_problems(data, shortening),
+    ]
+    inspected = {engine.host: engine for engine in data.engines}
+    blocks: list[list[str]] = []
+    for section in data.sections:
+        blocks.append([f"## {text(section.checklist.title)}", ""])
+        folded = Counter(s.verdict for s in section.states if s.verdict in shortening.folded)
+        for state in section.states:
+            if state.verdict not in shortening.folded:
+                blocks.append(_item(state, inspected, data, link_base, shortening))
+        if folded:
+            blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
+    return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+
+
+def _join(head: list[str], body: list[str], tail: list[str]) -> str:
+    return "\n".join([*head, *body, *tail]).rstrip() + "\n"
+
+
+def _cut_to_fit(data: ReportData, link_base: str, shortening: _Shortening, limit: int) -> str:
+    """The most shortened report with as many item blocks as fit, then a line that says
+    how many items were cut; the sign-off always stays."""
+    head, blocks, tail = _parts(data, link_base, shortening, cut=len(data.states))
+    budget = limit - comment_length(_join(head, [], tail)) - _CUT_NOTICE_ROOM
+    kept: list[list[str]] = []
+    for block in blocks:
+        size = comment_length("\n".join(block)) + 1
+        if size > budget:
+            break
+        kept.append(block)
+        budget -= size
+    shown = sum(1 for block in kept if block and block[0].startswith("### "))
+    items_shown = len(data.states) - sum(
+        1 for state in data.states if state.verdict in shortening.folded
+    )
+    cut = max(items_shown - shown, 0)
+    head, _, tail = _parts(data, link_base, shortening, cut=cut)
+    body = [line for block in kept for line in block]
+    if cut:
+        body += [f"*{cut} more items are cut here to fit the comment limit.*", ""]
+    report = _join(head, body, tail)
+    if comment_length(report) > limit:
+        # Only a head too long by itself gets here: keep what fits, line by line.
+        report = _cut_lines([*head, *body], tail, limit)
+    return report
+
+
+def _cut_lines(lines_before: list[str], tail: list[str], limit: int) -> str:
+    ending = ["", "*The report is cut here to fit the comment limit.*", "", *tail]
+    budget = limit - comment_length("\n".join(ending)) - 2
+    lines: list[str] = []
+    for line in lines_before:
+        budget -= comment_length(line) + 1
+        if budget < 0:
+            break
+        lines.append(line)
+    return _join(lines, [], ending)
+
+
+def _counted(counts: Counter[Verdict]) -> str:
+    words = {
+        Verdict.PASS: "passing",
+        Verdict.NOT_APPLICABLE: "not-applicable",
+        Verdict.UNKNOWN: "needs-a-person",
+        Verdict.ACCEPTED_RISK: "accepted-risk",
+        Verdict.FAIL: "failing",
+    }
+    parts = [f"{counts[v]} {words[v]}" for v in _VERDICT_MARK if counts[v]]
+    total = sum(counts.values())
+    joined = " and ".join(parts) if len(parts) < 3 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return f"{joined} item{'s' if total != 1 else ''}"
+
+
+def _left_out_notice(data: ReportData, shortening: _Shortening, cut: int) -> list[str]:
+    """Says what a shortened report leaves out, right under its first line."""
+    left_out = []
+    folded = Counter(s.verdict for s in data.states if s.verdict in shortening.folded)
+    if folded:
+        left_out.append(f"the details of {_counted(folded)} (the table counts them)")
+    shown = [s for s in data.states if s.verdict not in shortening.folded]
+    if any(len(s.findings) > shortening.evidence_rows for s in shown):
+        rows = shortening.evidence_rows
+        left_out.append(f"evidence beyond {rows} target{'s' if rows != 1 else ''} per item")
+    if shortening.problems is not None and len(data.problems) > shortening.problems:
+        left_out.append(
+            f"{len(data.problems) - shortening.problems} of the files that could not be read"
+        )
+    listed = shortening.listed
+    if listed is not None and (_failing_count(data) > listed or len(data.action_items) > listed):
+        left_out.append(f"rows beyond {listed} in the failing and action tables")
+    if cut:
+        left_out.append(f"{cut} items at the end")
+    if not left_out:
+        return []
+    return [
+        f"> **Shortened to fit GitHub's comment limit ({MAX_COMMENT_CHARS:,} characters).** "
+        f"Left out: {'; '.join(left_out)}. The JSON report (`--format json`) holds "
+        "everything.",
+        "",
+    ]
 
 
 def _overview_line(data: ReportData) -> str:
@@ -100,6 +322,79 @@ def _summary_table(data: ReportData) -> list[str]:
     return lines
 
 
+def _failing_count(data: ReportData) -> int:
+    return data.count(Verdict.FAIL)
+
+
+def _failing_items(data: ReportData, shortening: _Shortening) -> list[str]:
+    """Every failing item in one table, worst first, so a reader sees them at once."""
+    failing = [state for state in data.states if state.verdict is Verdict.FAIL]
+    if not failing:
+        return []
+    failing.sort(key=lambda s: -s.item.severity.rank)
+    titles = {section.checklist.name: section.checklist.title for section in data.sections}
+    lines = [
+        "## Failing items",
+        "",
+        "| Severity | Item | Checklist | Failing targets |",
+        "|---|---|---|---|",
+    ]
+    shown = failing if shortening.listed is None else failing[: shortening.listed]
+    for state in shown:
+        item = state.item
+        lines.append(
+            f"| {item.severity.value} | {prose(item.title, in_table=True)} (`{item.id}`) | "
+            f"{text(titles.get(item.checklist, item.checklist))} | {_failing_targets(state)} |"
+        )
+    if len(shown) < len(failing):
+        lines.append(f"| … | {len(failing) - len(shown)} more failing items | | |")
+    return lines + [""]
+
+
+def _failing_targets(state: ItemState) -> str:
+    """How many targets fail (waived ones apart), or whose word it is."""
+    failing = [f for f in state.findings if f.status is Status.FAIL]
+    open_ = [f for f in failing if state.waiver_for(f) is None]
+    if not failing:
+        return "answered fail by a reviewer" if state.answered else "none detected"
+    waived = len(failing) - len(open_)
+    return f"{len(failing)} of {len(state.findings)}" + (f" ({waived} waived)" if waived else "")
+
+
+def _action_items(data: ReportData, shortening: _Shortening) -> list[str]:
+    """The items someone has to fix, as a task list: open ones first, soonest due first."""
+    actions = data.action_items
+    if not actions:
+        return []
+    lines = ["## Action items", ""]
+    shown = actions if shortening.listed is None else actions[: shortening.listed]
+    for action in shown:
+        state = action.state
+        box = "x" if action.done else " "
+        lines.append(
+            f"- [{box}] **{prose(state.item.title)}** (`{state.item.id}`) — "
+            f"{_action_words(action)}"
+        )
+    if len(shown) < len(actions):
+        lines.append(f"- {len(actions) - len(shown)} more action items")
+    return lines + [""]
+
+
+def _action_words(action: ActionItem) -> str:
+    """``owner @x, due 2027-01-31``, and whether it is overdue or done."""
+    parts = []
+    if action.owner:
+        parts.append(f"owner {text(action.owner)}")
+    if action.due:
+        parts.append(f"due {text(action.due)}")
+    words = ", ".join(parts)
+    if action.done:
+        words += f" — done: {action.state.verdict.label} now"
+    elif action.overdue:
+        words += " — **overdue**"
+    return words
+
+
 def _engines(data: ReportData) -> list[str]:
     """Which engines the live items were answered from, when, and which could not be read."""
     if not data.engines:
@@ -130,31 +425,42 @@ def _engines(data: ReportData) -> list[str]:
     return lines
 
 
-def _problems(data: ReportData) -> list[str]:
+def _problems(data: ReportData, shortening: _Shortening) -> list[str]:
     if not data.problems:
         return []
+    shown = data.problems if shortening.problems is None else data.problems[: shortening.problems]
     lines = ["## Files that could not be read", ""]
-    lines += [f"- {text(problem)}" for problem in data.problems]
+    lines += [f"- {text(problem)}" for problem in shown]
+    if len(shown) < len(data.problems):
+        lines.append(f"- … and {len(data.problems) - len(shown)} more")
     return lines + [""]
 
 
-def _item(state: ItemState, engines: dict[str, InspectedEngine]) -> list[str]:
+def _item(
+    state: ItemState,
+    engines: dict[str, InspectedEngine],
+    data: ReportData,
+    link_base: str,
+    shortening: _Shortening,
+) -> list[str]:
     item = state.item
     verdict = state.verdict
+    cis = ", ".join(text(number) for number in item.references.cis)
     lines = [
-        f"### {_VERDICT_MARK[verdict]} {item.title}",
+        f"### {_VERDICT_MARK[verdict]} {prose(item.title)}",
         "",
         f"`{item.id}` · **{verdict.label}** · severity {item.severity.value}"
-        + (f" · CIS {', '.join(item.references.cis)}" if item.references.cis else ""),
+        + (f" · CIS {cis}" if cis else ""),
         "",
-        " ".join(item.question.split()),
+        prose(item.question),
         "",
     ]
     lines += _answer_lines(state)
+    lines += _action_line(state, data.today)
     lines += _waiver_lines(state)
     lines += _live_line(state, engines)
     if state.findings:
-        lines += _evidence_table(state)
+        lines += _evidence_table(state, link_base, shortening.evidence_rows)
     elif item.automatic and not state.answered:
         lines += [
             "Nothing in the project answers this item (no file it applies to was "
@@ -162,14 +468,24 @@ def _item(state: ItemState, engines: dict[str, InspectedEngine]) -> list[str]:
             "",
         ]
     if verdict is Verdict.UNKNOWN and item.evidence:
-        lines += [f"*What counts as evidence:* {' '.join(item.evidence.split())}", ""]
+        lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
     if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
-        lines += [f"**Fix:** {' '.join(item.fix.split())}", ""]
+        lines += [f"**Fix:** {prose(item.fix)}", ""]
     return lines
 
 
+def _action_line(state: ItemState, today: str) -> list[str]:
+    action = action_of(state, today)
+    if action is None:
+        return []
+    return [f"**Action:** {_action_words(action)}", ""]
+
+
 def _live_line(state: ItemState, engines: dict[str, InspectedEngine]) -> list[str]:
-    hosts = live_hosts(state)
+    # An engine that was never reached answered nothing, whatever its findings say.
+    hosts = [
+        host for host in live_hosts(state) if host not in engines or engines[host].server_version
+    ]
     if not hosts:
         return []
     where = ", ".join(
@@ -224,31 +540,69 @@ def _waiver_lines(state: ItemState) -> list[str]:
     return lines + [""]
 
 
-def _evidence_table(state: ItemState) -> list[str]:
-    findings = list(state.findings)
+def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
+    """One row per target, failing ones first, with links to the lines that prove it."""
+    findings = sorted(state.findings, key=lambda f: _STATUS_ORDER.index(f.status))
     if not findings:
         return []
     lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
-    for finding in findings[:MAX_EVIDENCE_ROWS]:
+    for finding in findings[:rows]:
         evidence = finding.evidence[0] if finding.evidence else None
-        where = code(evidence.location) if evidence else ""
         detail = text(finding.reason)
-        if evidence and evidence.snippet:
+        if evidence and evidence.snippet and evidence.in_file:
             detail += f" {code(evidence.snippet)}"
         waiver = state.waiver_for(finding)
         status = finding.status.label
         if waiver is not None:
             status += " (waived)"
-            detail += f" — {_waived_at(waiver)}"
-        lines.append(f"| {text(str(finding.target))} | {status} | {where} | {detail} |")
-    if len(findings) > MAX_EVIDENCE_ROWS:
-        lines.append(f"| … | | | {len(findings) - MAX_EVIDENCE_ROWS} more targets |")
+            detail += f" — {_waived_at(waiver, link_base)}"
+        lines.append(
+            f"| {text(str(finding.target))} | {status} | "
+            f"{_evidence_cell(finding, link_base)} | {detail} |"
+        )
+    if len(findings) > rows:
+        hidden = Counter(f.status for f in findings[rows:])
+        by_status = ", ".join(f"{hidden[s]} {s.label}" for s in _STATUS_ORDER if hidden[s])
+        lines.append(f"| … | | | {len(findings) - rows} more targets ({by_status}) |")
     return lines + [""]
 
 
-def _waived_at(waiver: Waiver) -> str:
+def _evidence_cell(finding: Finding, link_base: str) -> str:
+    shown = [evidence_link(e, link_base) for e in finding.evidence[:EVIDENCE_PER_TARGET]]
+    more = len(finding.evidence) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def evidence_link(evidence: Evidence, link_base: str = "") -> str:
+    """``path:line`` as a link to that line, or as code when it is no file of the project
+    (an engine's object, an absolute path, a path leaving the project)."""
+    if not evidence.in_file:
+        # An engine's field is shown with its value: each one proves part of the answer.
+        return code(
+            f"{evidence.location} = {evidence.snippet}" if evidence.field else evidence.location
+        )
+    return location_link(evidence.path, evidence.line, link_base)
+
+
+def location_link(path: str, line: int | None, link_base: str = "") -> str:
+    """``path:line`` in code, linked to that line when ``path`` names a project file."""
+    shown = code(f"{path}:{line}" if line else path)
+    if not linkable(path):
+        return shown
+    anchor = f"#L{line}" if line else ""
+    return f"[{shown}]({link_base}{quote(path, safe='/')}{anchor})"
+
+
+def linkable(path: str) -> bool:
+    """True when ``path`` is a file inside the project that a link can point to."""
+    if not path or path == "." or _NOT_A_FILE.match(path) or ": " in path:
+        return False
+    return ".." not in PurePosixPath(path).parts
+
+
+def _waived_at(waiver: Waiver, link_base: str) -> str:
     where = "in source" if waiver.source.in_source else "in the project file"
-    return f"waived {where} at {code(waiver.location)}"
+    return f"waived {where} at {location_link(waiver.path, waiver.line, link_base)}"
 
 
 def _signoffs(data: ReportData) -> list[str]:
@@ -256,19 +610,44 @@ def _signoffs(data: ReportData) -> list[str]:
     if not data.signoffs:
         return lines + ["Not signed off yet.", "", f"Content digest (SHA-256): `{data.digest}`"]
     lines += [
-        "| Name | Email | Role | Decision | Time | Content digest (SHA-256) |",
-        "|---|---|---|---|---|---|",
+        "| Name | Email | Role | Decision | Time | Content digest (SHA-256) | Signature |",
+        "|---|---|---|---|---|---|---|",
     ]
     lines += [_signoff_row(s, data.signoff_current(s)) for s in data.signoffs]
     lines += ["", f"Content digest now (SHA-256): `{data.digest}`"]
     if not data.signoff_current(data.signoffs[-1]):
         lines += ["", "> The reviewed content changed after the last sign-off."]
+    if any(s.signed for s in data.signoffs):
+        lines += [
+            "",
+            "A signed sign-off carries an SSH signature over the reviewed content; "
+            "`reviewtui verify` checks it against this report.",
+        ]
+    if not all(s.signed for s in data.signoffs):
+        lines += ["", "An unsigned sign-off records who signed off, but nothing proves it."]
     return lines
 
 
 def _signoff_row(signoff: SignOff, current: bool) -> str:
     state = "" if current else " (content changed since)"
+    signature = "unsigned"
+    if signoff.signed:
+        signature = f"signed, {text(signing.key_kind(signoff.key))} {code(signoff.fingerprint)}"
     return (
         f"| {text(signoff.name)} | {text(signoff.email)} | {text(signoff.role)} | "
-        f"{signoff.decision.label} | {signoff.time} | `{signoff.digest}`{state} |"
+        f"{signoff.decision.label} | {text(signoff.time)} | {code(signoff.digest)}{state} | "
+        f"{signature} |"
     )
+
+
+def _seal(data: ReportData, link_base: str, limit: int) -> str:
+    """The seal at the report's end, which ``reviewtui verify`` checks the report
+    against; none before the first sign-off."""
+    if not data.signoffs:
+        return ""
+    try:
+        lines = signing.seal_lines({"data": data, "link_base": link_base, "limit": limit})
+    except signing.SealError as error:
+        log.warning("the report carries no seal: %s", error)
+        return ""
+    return "\n" + "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from reviewtui.review.model import ItemState, Verdict
 from reviewtui.review.session import AnswerError
 from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.render import verdict_content
+from reviewtui.tui.screens.action import ActionScreen
 from reviewtui.tui.screens.note import NoteScreen
 from reviewtui.tui.screens.risk import RiskReasonScreen
 from reviewtui.tui.walk import Walk, WalkFilter
@@ -199,6 +200,36 @@ class ItemScreen(Screen[None]):
             app.session.set_note(self.walk.current, note)
             self.notify("Note saved." if note.strip() else "Note removed.", timeout=2)
         app.changed()
+
+    def action_set_action(self) -> None:
+        """Ask who fixes the item and by when; an item that passes needs no one."""
+        if not self.review_app.ready_to_change():
+            return
+        state = self.state
+        answer = state.answer
+        has_action = answer is not None and bool(answer.owner or answer.due)
+        if state.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE) and not has_action:
+            self.notify(
+                f"This item is {state.verdict.label}: only an open item needs an owner.",
+                severity="warning",
+                timeout=3,
+            )
+            return
+        session = self.review_app.session
+        self.app.push_screen(
+            ActionScreen(session, self.walk.current, state.item.title), self._action_given
+        )
+
+    def _action_given(self, action: tuple[str, str] | None) -> None:
+        if action is None:
+            return
+        owner, due = action
+        if owner or due:
+            shown = f"Owner {owner}" + (f", due {due}." if due else ".")
+            self.notify(shown, timeout=2, markup=False)
+        else:
+            self.notify("Owner and due date removed.", timeout=2)
+        self.review_app.changed()
 
     def _set_verdict(self, verdict: Verdict | None, reason: str = "") -> None:
         app = self.review_app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -13,6 +14,7 @@ from textual.widgets import Static
 
 from reviewtui.checklists import Item
 from reviewtui.model import Finding, Status
+from reviewtui.report.summary import action_of
 from reviewtui.review.model import ItemState, Verdict
 from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.render import (
@@ -148,6 +150,9 @@ def answer_content(state: ItemState) -> Content:
         )
     if state.note:
         parts.append(Content.assemble(("Note: ", "bold"), plain(state.note)))
+    action = action_content(state)
+    if action is not None:
+        parts.append(action)
     if state.detection_changed and answer is not None and answer.detected is not None:
         parts.append(
             Content.styled(
@@ -157,6 +162,29 @@ def answer_content(state: ItemState) -> Content:
             )
         )
     return Content("\n").join(parts)
+
+
+def action_content(state: ItemState, today: str | None = None) -> Content | None:
+    """``Action: owner @x, due 2027-01-31``, and whether it is overdue or done; None
+    when the item has no owner or due date. ``today`` defaults to the UTC date."""
+    action = action_of(state, today or datetime.now(UTC).date().isoformat())
+    if action is None:
+        return None
+    words = ", ".join(
+        part
+        for part in (
+            f"owner {action.owner}" if action.owner else "",
+            f"due {action.due}" if action.due else "",
+        )
+        if part
+    )
+    parts: list[Content | tuple[str, str] | str] = [("Action: ", "bold"), plain(words)]
+    if action.done:
+        parts.append((f" (done: {action.state.verdict.label} now)", "$text-success"))
+    elif action.overdue:
+        parts.append((" (overdue)", "bold $text-error"))
+    parts.append(("   o changes it", "$text-muted"))
+    return Content.assemble(*parts)
 
 
 def detected_content(state: ItemState, limit: int | None = None) -> HangingText:
