@@ -1,15 +1,18 @@
-"""The sign-off form: who signs, in what role, and what they decide; then the digest."""
+"""The sign-off form: who signs, in what role, what they decide and with which SSH key;
+then the digest and the signature."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import TYPE_CHECKING, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from reviewtui.review import signing
 from reviewtui.review.model import Decision, SignOff, Verdict
 from reviewtui.review.session import AnswerError, ReviewSession
 from reviewtui.tui.render import decision_content
@@ -19,8 +22,24 @@ if TYPE_CHECKING:
     from reviewtui.tui.app import ReviewApp
 
 
+_TALL_ENOUGH = 30
+"""Terminal rows the form needs with fields of three rows; below, each takes one."""
+
+
 class SignOffScreen(DialogScreen[SignOff]):
     """Signs the session off and shows the digest; returns the sign-off, or None."""
+
+    # On a short terminal the fields are one row each, on a lighter ground (see
+    # on_resize), so the whole form (four fields, the decision and buttons) fits 24 rows.
+    DEFAULT_CSS = """
+    SignOffScreen.-short .form-row Input {
+        background: $panel;
+        padding: 0 1;
+    }
+    SignOffScreen.-short .form-row Input.-refused {
+        background-tint: $error 30%;
+    }
+    """
 
     def __init__(self, session: ReviewSession) -> None:
         super().__init__()
@@ -34,10 +53,18 @@ class SignOffScreen(DialogScreen[SignOff]):
             dialog.border_title = "Sign off the review"
             with Vertical(id="signoff-form"):
                 yield Static(self._summary(), id="signoff-summary")
+                if self.session.review.signoffs:
+                    yield Static(_earlier(self.session.review.signoffs), id="signoff-earlier")
                 yield from _field("name", "Name", last.name if last else "", "required")
                 yield from _field("email", "Email", last.email if last else "", "optional")
                 yield from _field(
                     "role", "Role", last.role if last else "", "e.g. security reviewer", False
+                )
+                yield from _field(
+                    "key",
+                    "Key",
+                    signing.git_signing_key(self.session.root),
+                    "SSH key file or key::…; empty signs off unsigned",
                 )
                 with RadioSet(id="decision") as decisions:
                     decisions.border_title = "Decision"
@@ -88,6 +115,22 @@ class SignOffScreen(DialogScreen[SignOff]):
         self.query_one("#signoff-done").display = False
         self.query_one("#name", Input).focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Fields of one row on a short terminal, of three on a tall one."""
+        short = event.size.height < _TALL_ENOUGH
+        self.set_class(short, "-short")
+        # Set on the widgets: the app's stylesheet gives rows and labels their tall size.
+        for row in self.query(".form-row"):
+            row.styles.height = 1 if short else None
+            row.styles.margin = (1, 0, 0, 0) if short else None
+        for label in self.query(".form-label"):
+            label.styles.padding = 0 if short else None
+        self.query_one("#decision").styles.margin = (1, 0, 0, 0) if short else None
+        for field in self.query(".form-row Input").results(Input):
+            field.compact = short
+            # A refused field keeps to its one row: its tint says it was refused.
+            field.styles.border = ("none", "black") if short else None
+
     def on_input_changed(self, event: Input.Changed) -> None:
         """Typing in a field that was refused takes its error away."""
         if event.input.has_class("-refused"):
@@ -101,7 +144,7 @@ class SignOffScreen(DialogScreen[SignOff]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in a field moves on; in the last field it signs."""
         event.stop()
-        if event.input.id == "role":
+        if event.input.id == "key":
             self.action_submit()
         else:
             self.focus_next()
@@ -130,6 +173,8 @@ class SignOffScreen(DialogScreen[SignOff]):
         app = cast("ReviewApp", self.app)
         signoffs = self.session.review.signoffs
         before = len(signoffs)
+        # TODO: ssh-keygen signs on the event loop; a hardware key waiting for a touch
+        # freezes the screen until it comes (or ssh-keygen gives up after two minutes).
         try:
             with app.saving():
                 self.session.sign_off(
@@ -137,18 +182,22 @@ class SignOffScreen(DialogScreen[SignOff]):
                     self._value("email"),
                     self._value("role"),
                     self._decision(),
+                    key=self._value("key"),
                 )
         except AnswerError as error:
             self._show_error(str(error))
+            return
+        except signing.SigningError as error:
+            self._show_error(str(error), "key")
             return
         # Signed even when the save failed: the sign-off is kept in memory, as answers are.
         if len(signoffs) > before:
             self.signoff = signoffs[-1]
             self._show_result(self.signoff)
 
-    def _show_error(self, message: str) -> None:
+    def _show_error(self, message: str, field: str = "") -> None:
         """Put the session's complaint under the field it is about, and go there."""
-        field = _field_of(message)
+        field = field or _field_of(message)
         line = self.query_one(f"#{field}-error" if field else "#dialog-error", Static)
         # The choices stand right above the error: naming them again takes two lines.
         shown = "Choose a decision above." if field == "decision" else _sentence(message)
@@ -193,15 +242,41 @@ class SignOffScreen(DialogScreen[SignOff]):
                 "\n",
                 ("Digest  ", "$text-muted"),
                 (signoff.digest, "bold"),
+                "\n",
+                ("Key     ", "$text-muted"),
+                _signature(signoff),
                 "\n\n",
                 (
                     "The digest covers every item's findings, answer and note as they stand now; "
-                    "any later change gives a new digest.",
+                    "any later change gives a new digest. "
+                    + (
+                        "The SSH signature covers the content and the sign-off; "
+                        "reviewtui verify checks it."
+                        if signoff.signed
+                        else "Nothing proves who made an unsigned sign-off."
+                    ),
                     "$text-muted",
                 ),
             )
         )
         self.query_one("#done", Button).focus()
+
+
+def _signature(signoff: SignOff) -> Content:
+    """Whether a signature backs the sign-off, and with which key."""
+    if not signoff.signed:
+        return Content.styled("none: the sign-off is unsigned", "$warning")
+    return Content.styled(f"{signing.key_kind(signoff.key)} {signoff.fingerprint}", "bold")
+
+
+def _earlier(signoffs: list[SignOff]) -> Content:
+    """The sign-offs already made, each with whether it is signed: the last three."""
+    shown = [
+        f"{signoff.name} ({'signed' if signoff.signed else 'unsigned'})"
+        for signoff in signoffs[-3:]
+    ]
+    more = f"{len(signoffs) - 3} more, " if len(signoffs) > 3 else ""
+    return Content.styled(f"Signed off before: {more}{', '.join(shown)}.", "$text-muted")
 
 
 def _field(
