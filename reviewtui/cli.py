@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,6 +85,12 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
         _add_checklists_option(parser)
         _add_scanner_options(parser)
         _add_live_options(parser)
+        parser.add_argument(
+            "--meeting",
+            action="store_true",
+            help="start a review meeting: attendees, one item at a time on a large "
+            "screen, each decision with who took it",
+        )
     elif command == "scan":
         parser = _Parser(
             prog="reviewtui scan", description="Detect every item headless and write the report."
@@ -110,6 +117,13 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             "--no-saved-answers",
             action="store_true",
             help="ignore the answers in the project's saved review",
+        )
+        parser.add_argument(
+            "--review",
+            type=Path,
+            metavar="FILE",
+            help="create or refresh this review file with the scan, keeping its answers, "
+            "notes and sign-offs (e.g. PROJECT/.reviewtui/review.json)",
         )
     elif command == "export":
         parser = _Parser(
@@ -194,7 +208,8 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
         "--live",
         action="store_true",
         help="also review what runs: the containers, images, daemon and swarm of the engine "
-        "the docker CLI would use (DOCKER_HOST, else the current context)",
+        "the docker CLI would use (DOCKER_HOST, else the current context); "
+        "--docker-host and --context add engines to it, or name the only ones without it",
     )
     group.add_argument(
         "--docker-host",
@@ -227,8 +242,13 @@ def _add_live_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _live_settings(options: argparse.Namespace) -> LiveSettings | None:
-    """The engines to inspect, or None when the review reads files only."""
+    """The engines to inspect, or None when the review reads files only.
+
+    Every engine is checked here, before anything is read: a malformed URL or an
+    unknown context is a usage error, not an engine that happens to be down.
+    """
     from reviewtui.live import LiveSettings
+    from reviewtui.live.hosts import resolve_endpoints
 
     live = options.live or options.docker_host or options.context
     if not live:
@@ -236,23 +256,32 @@ def _live_settings(options: argparse.Namespace) -> LiveSettings | None:
             if value:
                 raise UsageError(f"{flag} chooses what --live inspects; add --live")
         return None
-    if options.engine_timeout <= 0:
-        raise UsageError("--engine-timeout must be more than 0 seconds")
-    return LiveSettings(
+    timeout = options.engine_timeout
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_ENGINE_TIMEOUT:
+        raise UsageError(f"--engine-timeout must be between 0 and {MAX_ENGINE_TIMEOUT} seconds")
+    settings = LiveSettings(
+        default_engine=options.live,
         docker_hosts=tuple(options.docker_host),
         contexts=tuple(options.context),
         all_containers=options.all,
         all_images=options.images,
-        timeout=options.engine_timeout,
+        timeout=timeout,
     )
+    for endpoint in resolve_endpoints(settings):
+        if endpoint.error:
+            raise UsageError(endpoint.error)
+    return settings
+
+
+MAX_ENGINE_TIMEOUT = 3600.0
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
-        choices=("markdown", "json"),
+        choices=("markdown", "json", "sarif"),
         default="markdown",
-        help="report format (default: markdown)",
+        help="report format (default: markdown; sarif for code scanning)",
     )
     parser.add_argument(
         "--output",
@@ -260,18 +289,26 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="write the report to this file (default: standard output)",
     )
+    parser.add_argument(
+        "--link-base",
+        default="",
+        metavar="URL",
+        help="link the Markdown report's evidence under this URL of the repository's root, "
+        "e.g. https://github.com/OWNER/REPO/blob/SHA/ (default: links relative to the report)",
+    )
 
 
 def _scan(options: argparse.Namespace) -> int:
-    from reviewtui.report import render
     from reviewtui.review.session import ReviewSession
 
     root = _project_dir(options.path)
     catalogue = _catalogue(root, options.checklists)
     reports, settings = _scanner_inputs(options)
+    _check_review_option(options)
     session = ReviewSession.open(
         root,
         catalogue,
+        review_path=options.review,
         autosave=False,
         scanner_reports=reports,
         scanner_settings=settings,
@@ -283,8 +320,36 @@ def _scan(options: argparse.Namespace) -> int:
         session.review.answers.clear()
     session.scan()
     _warn_about_input(session)
-    _emit(render(session, options.format), options.output)
+    if options.review is not None:
+        _save_review(session)
+    _emit(_report(session, options), options.output)
     return _exit_status(session, options.fail_on)
+
+
+def _check_review_option(options: argparse.Namespace) -> None:
+    """``--review FILE`` must name a review file this reviewtui can write, or none yet."""
+    from reviewtui.review import store
+
+    path: Path | None = options.review
+    if path is None:
+        return
+    if options.no_saved_answers:
+        raise UsageError("--review keeps the saved answers; leave out --no-saved-answers")
+    if path.exists():
+        try:
+            store.load(path)
+        except store.ReviewFileError as error:
+            raise UsageError(f"--review: {error}") from None
+
+
+def _save_review(session: ReviewSession) -> None:
+    """Write the refreshed review file of ``scan --review``."""
+    from reviewtui.review.store import ReviewSaveError
+
+    try:
+        session.save()
+    except ReviewSaveError as error:
+        raise UsageError(str(error)) from None
 
 
 MAX_PROBLEM_LINES = 20
@@ -312,7 +377,6 @@ def _warn_about_input(session: ReviewSession) -> None:
 
 
 def _export(options: argparse.Namespace) -> int:
-    from reviewtui.report import render
     from reviewtui.review import store
     from reviewtui.review.session import ReviewSession
 
@@ -325,8 +389,19 @@ def _export(options: argparse.Namespace) -> int:
     if root.name == store.REVIEW_DIR:
         root = root.parent
     session = ReviewSession(root, _catalogue(root), review, path, autosave=False)
-    _emit(render(session, options.format), options.output)
+    _emit(_report(session, options), options.output)
     return EXIT_OK
+
+
+def _report(session: ReviewSession, options: argparse.Namespace) -> str:
+    """The report the output options ask for; links lead from where it is written."""
+    from reviewtui.report import render
+
+    link_base: str = options.link_base
+    if link_base and not link_base.startswith(("https://", "http://")):
+        raise UsageError(f"--link-base {link_base}: give an http:// or https:// URL")
+    folder = options.output.parent if options.output is not None else None
+    return render(session, options.format, link_base, report_dir=folder)
 
 
 def _checklist(options: argparse.Namespace) -> int:
@@ -344,7 +419,14 @@ def _app(options: argparse.Namespace) -> int:
     live = _live_settings(options)
     from reviewtui.tui.app import run_app
 
-    return run_app(root, catalogue, scanner_reports=reports, scanner_settings=settings, live=live)
+    return run_app(
+        root,
+        catalogue,
+        scanner_reports=reports,
+        scanner_settings=settings,
+        live=live,
+        meeting=options.meeting,
+    )
 
 
 def _project_dir(path: Path) -> Path:
@@ -384,9 +466,19 @@ def _emit(report: str, output: Path | None) -> None:
 
 
 def _exit_status(session: ReviewSession, fail_on: str) -> int:
+    """1 when an item at or above ``fail_on`` fails, or when an engine the review was
+    asked to read could not be read: a CI gate must not pass on an engine it never saw."""
     from reviewtui.model import Severity
     from reviewtui.review.model import Verdict
 
+    unread = [engine.host for engine in session.review.engines if engine.error]
+    if unread:
+        print(
+            f"reviewtui: could not read engine {', '.join(unread)}; "
+            "the items it would answer need a person",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if fail_on == "none":
         return EXIT_OK
     threshold = Severity(fail_on).rank

@@ -25,6 +25,7 @@ from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
+from reviewtui.tui.screens.meeting import MeetingScreen
 from reviewtui.tui.screens.note import NoteScreen
 from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.screens.risk import RiskReasonScreen
@@ -353,7 +354,7 @@ async def test_a_failing_item_opens_from_the_overview(project: Path) -> None:
 async def test_help_lists_every_action_and_toggles(project: Path) -> None:
     app = ReviewApp(project, ReviewSession.open(project), scan=False)
 
-    async with app.run_test(size=(100, 60)) as pilot:
+    async with app.run_test(size=(100, 90)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = screen_text(app)
@@ -461,6 +462,7 @@ def test_every_bound_action_has_a_method_to_run() -> None:
         Scope.OVERVIEW: OverviewScreen,
         Scope.ITEM: ItemScreen,
         Scope.DIALOG: RiskReasonScreen,
+        Scope.MEETING: MeetingScreen,
     }
     for action in ACTIONS:
         name = "action_" + action.action.split("(")[0]
@@ -714,7 +716,7 @@ async def test_export_says_where_in_one_short_line(project: Path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("x")
         await pilot.pause()
-        assert notices(app) == ["Wrote .reviewtui/report.md and report.json"]
+        assert notices(app) == ["Wrote .reviewtui/report.md, .json, .sarif"]
         await pilot.pause(0.1)
         assert app.screen.query_one(Toast).size.height == 1
 

@@ -10,5 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-MODULES: tuple[ModuleType, ...] = ()
+from reviewtui.commands import diff, sign, verify
+
+MODULES: tuple[ModuleType, ...] = (diff, sign, verify)
 """Every such command, in the order ``reviewtui --help`` lists them."""

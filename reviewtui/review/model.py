@@ -11,6 +11,7 @@ from functools import cached_property
 
 from reviewtui.checklists import Item
 from reviewtui.model import Finding, Problem, Status, roll_up
+from reviewtui.review.meeting import Meeting
 from reviewtui.waivers.model import Waiver
 
 
@@ -174,7 +175,13 @@ class InspectedEngine:
 class SignOff:
     """One person's sign-off: who, in what role, what they decided, when, and on what.
 
-    ``digest`` is the SHA-256 of the reviewed content at the moment of signing.
+    ``digest`` is the SHA-256 of the reviewed content at the moment of signing, as the
+    app shows it. ``content_digest`` and ``checklists_digest`` are the SHA-256 of the
+    canonical content and of the checklists' texts that a signature covers (see
+    :mod:`reviewtui.review.signing`); both are empty in sign-offs made before they
+    existed. ``signature`` is the armored SSH signature over those digests and the
+    sign-off's own fields, made in ``namespace`` with the public ``key`` whose
+    fingerprint is ``fingerprint``; all four are empty for an unsigned sign-off.
     """
 
     name: str
@@ -183,10 +190,22 @@ class SignOff:
     decision: Decision
     time: str
     digest: str
+    content_digest: str = ""
+    checklists_digest: str = ""
+    signature: str = ""
+    key: str = ""
+    fingerprint: str = ""
+    namespace: str = ""
+
+    @property
+    def signed(self) -> bool:
+        """True when an SSH signature backs the sign-off."""
+        return bool(self.signature)
 
     def to_dict(self) -> dict[str, str]:
-        """Plain form for the review file."""
-        return {
+        """Plain form for the review file; the signing fields only when set, so an old
+        review file saves as it was."""
+        data = {
             "name": self.name,
             "email": self.email,
             "role": self.role,
@@ -194,6 +213,10 @@ class SignOff:
             "time": self.time,
             "digest": self.digest,
         }
+        for key in _SIGNING_FIELDS:
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> SignOff:
@@ -205,7 +228,18 @@ class SignOff:
             Decision(data["decision"]),
             data.get("time", ""),
             data.get("digest", ""),
+            **{key: str(data.get(key) or "") for key in _SIGNING_FIELDS},
         )
+
+
+_SIGNING_FIELDS = (
+    "content_digest",
+    "checklists_digest",
+    "signature",
+    "key",
+    "fingerprint",
+    "namespace",
+)
 
 
 @dataclass(frozen=True)
@@ -316,7 +350,10 @@ class ItemState:
 
 @dataclass
 class Review:
-    """Everything a review holds; saved as one versioned file by the store."""
+    """Everything a review holds; saved as one versioned file by the store.
+
+    ``meetings`` are the review meetings held on it, oldest first.
+    """
 
     project: str
     created: str = field(default_factory=now_iso)
@@ -328,6 +365,7 @@ class Review:
     signoffs: list[SignOff] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     engines: list[InspectedEngine] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
     _encoded: dict[str, tuple[list[Finding], list[str]]] = field(
         default_factory=dict, repr=False, compare=False
     )

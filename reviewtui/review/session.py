@@ -22,7 +22,9 @@ from reviewtui.live import EngineFacts, LiveSettings, read_engines
 from reviewtui.model import Problem
 from reviewtui.project import read_project
 from reviewtui.project.scanner_reports import ScannerSettings
-from reviewtui.review import store
+from reviewtui.review import signing, store
+from reviewtui.review.changes import ReviewChanges, compare, current_baseline, keep_baseline
+from reviewtui.review.meeting import Meeting, clean_attendees
 from reviewtui.review.model import (
     Answer,
     Decision,
@@ -164,6 +166,28 @@ class ReviewSession:
         """SHA-256 of the reviewed content as it stands."""
         return self.review.digest(self.catalogue.items)
 
+    def changes_since_signoff(self) -> ReviewChanges | None:
+        """What changed since the last sign-off: the review as it stands against the
+        frozen copy kept at that sign-off. None before any sign-off, and when no copy
+        of it was kept (a sign-off by an older reviewtui, a review that saves nowhere)."""
+        baseline = current_baseline(self.review, self.path) if self.path else None
+        if baseline is None:
+            return None
+        return compare(baseline, self.review, self.catalogue)
+
+    def _keep_baseline(self) -> None:
+        """Freeze the review as just signed off, for the next re-review to compare with.
+
+        The sign-off itself is saved by then; a baseline that cannot be written only
+        leaves the next comparison to an older one, so it is logged, not raised.
+        """
+        if self.path is None or not self.autosave:
+            return
+        try:
+            keep_baseline(self.review, self.path)
+        except OSError as error:
+            log.warning("%s", error)
+
     # Changing
 
     def scan(self, progress: ScanProgress | None = None) -> None:
@@ -241,10 +265,22 @@ class ReviewSession:
         answer.note = note.rstrip()
         self._store_answer(item_id, answer)
 
-    def sign_off(self, name: str, email: str, role: str, decision: Decision | None) -> SignOff:
-        """Record a sign-off over the content as it stands now.
+    def sign_off(
+        self,
+        name: str,
+        email: str,
+        role: str,
+        decision: Decision | None,
+        key: str | None = None,
+        ask_passphrase: bool = False,
+    ) -> SignOff:
+        """Record a sign-off over the content as it stands now, signed with ``key`` (an
+        SSH key file or a ``key::`` public key whose private half ssh-agent holds) when
+        one is given; ``ask_passphrase`` lets ssh-keygen ask on the terminal.
 
-        Raises AnswerError without a name or a decision, or for an email that is not one.
+        Raises AnswerError without a name or a decision, or for an email that is not one,
+        and :class:`~reviewtui.review.signing.SigningError` when the key cannot sign;
+        either way nothing is recorded.
         """
         if not name.strip():
             raise AnswerError("a sign-off needs the reviewer's name")
@@ -254,11 +290,24 @@ class ReviewSession:
             raise AnswerError(
                 "choose a decision: approved, approved with conditions or changes required"
             )
-        signoff = SignOff(
-            name.strip(), email.strip(), role.strip(), decision, now_iso(), self.digest()
+        content_digest, checklists_digest = signing.review_digests(
+            self.review, self.catalogue, self.review.project or self.root.name
         )
+        signoff = SignOff(
+            name.strip(),
+            email.strip(),
+            role.strip(),
+            decision,
+            now_iso(),
+            self.digest(),
+            content_digest=content_digest,
+            checklists_digest=checklists_digest,
+        )
+        if key and key.strip():
+            signoff = signing.sign(signoff, key, ask_passphrase)
         self.review.signoffs.append(signoff)
         self._changed()
+        self._keep_baseline()
         return signoff
 
     def save(self) -> None:
@@ -292,6 +341,7 @@ class ReviewSession:
             if (signoff.name, signoff.time, signoff.digest) not in known:
                 self.review.signoffs.append(signoff)
         self.review.signoffs.sort(key=lambda s: s.time)
+        self._merge_meetings(other.meetings)
         self.notice = "another reviewtui saved this review meanwhile; its answers were merged"
 
     def _store_answer(self, item_id: str, answer: Answer) -> None:
@@ -305,6 +355,77 @@ class ReviewSession:
     def _changed(self) -> None:
         if self.autosave:
             self.save()
+
+    # Meetings
+
+    @property
+    def meeting(self) -> Meeting | None:
+        """The meeting under way (the latest one not ended), or None."""
+        return next((m for m in reversed(self.review.meetings) if m.under_way), None)
+
+    def start_meeting(self, attendees: Sequence[str]) -> Meeting:
+        """Start a review meeting with ``attendees`` (the first decides unless told
+        otherwise), and save it; returns the meeting.
+
+        A meeting the app stopped before it was ended goes on instead of a new one, with
+        these attendees, so its decisions stay together. Raises AnswerError without an
+        attendee.
+        """
+        names = clean_attendees(attendees)
+        if not names:
+            raise AnswerError("a meeting needs at least one attendee")
+        meeting = self.meeting
+        if meeting is None:
+            meeting = Meeting(started=now_iso(), attendees=names)
+            self.review.meetings.append(meeting)
+        else:
+            meeting.attendees = names
+        self._changed()
+        return meeting
+
+    def decide_in_meeting(
+        self, item_id: str, verdict: Verdict, reason: str, decided_by: str
+    ) -> None:
+        """Answer an item in the meeting under way: the answer names ``decided_by`` and
+        the meeting records the item among its decisions.
+
+        Raises AnswerError when no meeting is under way, or for an answer
+        :meth:`set_verdict` refuses (then the meeting records nothing).
+        """
+        meeting = self.meeting
+        if meeting is None:
+            raise AnswerError("no meeting is under way")
+        added = item_id not in meeting.decisions
+        if added:
+            meeting.decisions.append(item_id)
+        try:
+            self.set_verdict(item_id, verdict, reason, decided_by)
+        except (AnswerError, KeyError):
+            if added:
+                meeting.decisions.remove(item_id)
+            raise
+
+    def end_meeting(self) -> Meeting | None:
+        """End the meeting under way and save; returns it, or None when there was none."""
+        meeting = self.meeting
+        if meeting is None:
+            return None
+        meeting.ended = now_iso()
+        self._changed()
+        return meeting
+
+    def _merge_meetings(self, theirs: list[Meeting]) -> None:
+        """Take in the meetings another reviewtui saved; one both know (the same start)
+        keeps the decisions of both."""
+        mine = {meeting.started: meeting for meeting in self.review.meetings}
+        for other in theirs:
+            known = mine.get(other.started)
+            if known is None:
+                self.review.meetings.append(other)
+                continue
+            known.decisions += [d for d in other.decisions if d not in known.decisions]
+            known.ended = known.ended or other.ended
+        self.review.meetings.sort(key=lambda meeting: meeting.started)
 
 
 def _engine_problems(engines: list[EngineFacts]) -> list[Problem]:

@@ -29,7 +29,9 @@ Layout (``.reviewtui/review.json`` inside the project)::
     }
 
 ``engines`` lists the Docker engines of the last live scan, and is left out when the
-review read files only.
+review read files only. ``meetings`` lists the review meetings (``started``, ``ended``,
+``attendees``, ``decisions``: the ids of the items decided there), and is left out when
+none was held.
 
 Keys are sorted and indented, and each finding sits on a line of its own, so a change to
 one answer or one finding is a small diff.
@@ -44,6 +46,7 @@ from pathlib import Path
 
 from reviewtui import __version__
 from reviewtui.model import Finding, Problem
+from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import Answer, InspectedEngine, Review, SignOff
 from reviewtui.waivers.model import Waiver
 
@@ -141,6 +144,8 @@ def _head(review: Review) -> dict[str, object]:
     }
     if review.engines:
         head["engines"] = [engine.to_dict() for engine in review.engines]
+    if review.meetings:
+        head["meetings"] = [meeting.to_dict() for meeting in review.meetings]
     return head
 
 
@@ -176,6 +181,7 @@ def from_document(document: object, where: str) -> Review:
         review.signoffs = [SignOff.from_dict(s) for s in document.get("signoffs", [])]
         review.waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]
         review.engines = [InspectedEngine.from_dict(e) for e in document.get("engines", [])]
+        review.meetings = [Meeting.from_dict(m) for m in document.get("meetings", [])]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ReviewFileError(f"{where}: damaged review file: {error!r}") from error
     return review

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from textual import work
 from textual.app import App
@@ -31,6 +31,7 @@ from reviewtui.tui.render import display_path
 from reviewtui.tui.saving import project_relative, review_file_label, save_failure_message
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
+from reviewtui.tui.screens.meeting import open_meeting
 from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.screens.signoff import SignOffScreen
 from reviewtui.tui.walk import WalkFilter
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 _PROGRESS_INTERVAL = 0.05
 """Seconds between progress updates; more often only slows the scan down."""
 
-REPORT_FORMATS = (("markdown", "report.md"), ("json", "report.json"))
+REPORT_FORMATS = (("markdown", "report.md"), ("json", "report.json"), ("sarif", "report.sarif"))
 """What export writes into the project's .reviewtui folder."""
 
 
@@ -77,6 +78,7 @@ class ReviewApp(App[None]):
     The overview paints at once; the saved review is read (unless ``session`` is given)
     and the project scanned in a thread, and every screen hears of it through
     :attr:`review_changed`. Until then the session is an empty, unsaved stand-in.
+    ``meeting`` starts a review meeting at once, as ``m`` does.
     """
 
     CSS_PATH = "app.tcss"
@@ -99,9 +101,11 @@ class ReviewApp(App[None]):
         scanner_reports: Sequence[Path] = (),
         scanner_settings: ScannerSettings | None = None,
         live: LiveSettings | None = None,
+        meeting: bool = False,
     ) -> None:
         super().__init__()
         self.root = root.resolve()
+        self._meeting_on_start = meeting
         self._scanner_inputs = (list(scanner_reports), scanner_settings)
         self._live = live
         self._load_on_start = session is None
@@ -127,6 +131,8 @@ class ReviewApp(App[None]):
             self._tell_notice()
         if self._load_on_start or self.scan_on_start:
             self._start_worker(load=self._load_on_start, scan=self.scan_on_start)
+        if self._meeting_on_start:
+            self.action_start_meeting()
 
     def _tell_notice(self) -> None:
         if self.session.notice:
@@ -343,6 +349,10 @@ class ReviewApp(App[None]):
         else:
             self.push_screen(HelpScreen())
 
+    def action_start_meeting(self) -> None:
+        """Ask who attends, then walk the review with them on the meeting screen."""
+        open_meeting(self)
+
     def action_sign_off(self) -> None:
         """Open the sign-off form."""
         if isinstance(self.screen, SignOffScreen) or not self.ready_to_change():
@@ -417,14 +427,20 @@ def _scan_done(changed: int) -> str:
 
 
 def _wrote(root: Path, written: list[Path]) -> str:
-    """``Wrote .reviewtui/report.md and report.json``: the folder once, relative."""
+    """``Wrote .reviewtui/report.md, .json, .sarif``: the first file relative to the
+    project, the others by what differs from it, so the notice stays one short line."""
     shown = [project_relative(root, path) for path in written]
-    folder = shown[0].rpartition("/")[0]
-    rest = [
-        path.removeprefix(folder + "/") if folder and path.startswith(folder + "/") else path
-        for path in shown[1:]
-    ]
-    return "Wrote " + " and ".join([shown[0], *rest])
+    first = PurePosixPath(shown[0])
+    rest = []
+    for path in shown[1:]:
+        other = PurePosixPath(path)
+        if other.parent == first.parent and other.stem == first.stem:
+            rest.append(other.suffix)
+        elif other.parent == first.parent:
+            rest.append(other.name)
+        else:
+            rest.append(path)
+    return "Wrote " + ", ".join([shown[0], *rest])
 
 
 def _stand_in(root: Path, catalogue: Catalogue | None) -> ReviewSession:
@@ -463,6 +479,7 @@ def run_app(
     scanner_reports: Sequence[Path] = (),
     scanner_settings: ScannerSettings | None = None,
     live: LiveSettings | None = None,
+    meeting: bool = False,
 ) -> int:
     """Run the app on the project at ``root`` (with ``catalogue``, or the shipped and the
     project's own checklists, the scanner reports and settings and the live engines of
@@ -487,6 +504,7 @@ def run_app(
         scanner_reports=scanner_reports,
         scanner_settings=scanner_settings,
         live=live,
+        meeting=meeting,
     )
     with _logging_into(app):
         app.run()

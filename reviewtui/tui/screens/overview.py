@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from reviewtui.review.model import SignOff
 from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.render import decision_content, display_path, short_time
+from reviewtui.tui.screens.changes import ChangesLine, show_changes
 from reviewtui.tui.widgets.checklist_table import ALL_ROW, ChecklistTable
 from reviewtui.tui.widgets.failing_table import FailingTable
 from reviewtui.tui.widgets.problem_list import ProblemList
@@ -46,6 +47,7 @@ class OverviewScreen(Screen[None]):
         with Container(id="overview-lower"):
             yield FailingTable(id="failing")
             yield ProblemList(id="problems")
+        yield ChangesLine(id="changes-line")
         yield Static(id="signoff-line")
         yield Footer(compact=True)
 
@@ -76,6 +78,7 @@ class OverviewScreen(Screen[None]):
         self.query_one("#signoff-line", Static).update(
             signoff_content(signoffs[-1] if signoffs else None, changed)
         )
+        self.query_one(ChangesLine).show(session.changes_since_signoff() if changed else None)
         if not self.review_app.scan_state.running:
             self.query_one(ScanStatus).idle(self._scanned_content())
 
@@ -85,6 +88,7 @@ class OverviewScreen(Screen[None]):
         self.query_one(ChecklistTable).show_loading(session)
         self.query_one(FailingTable).show_loading()
         self.query_one(ProblemList).show([], Content.styled("…", "$text-muted"))
+        self.query_one(ChangesLine).show(None)
         self.query_one("#signoff-line", Static).update(
             Content.assemble(("Sign-off  ", "bold"), ("…", "$text-muted"))
         )
@@ -168,6 +172,10 @@ class OverviewScreen(Screen[None]):
     def action_walk_all(self) -> None:
         """Walk every item of every checklist."""
         self._open(ALL_ROW)
+
+    def action_show_changes(self) -> None:
+        """List what changed since the last sign-off."""
+        show_changes(self.review_app)
 
     def _open(self, name: str) -> None:
         self.review_app.open_walk(None if name == ALL_ROW else name)
