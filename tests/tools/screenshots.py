@@ -47,7 +47,7 @@ async def shoot(app: ReviewApp, pilot: Pilot[None], out: Path, name: str) -> Non
 
 
 async def take_screenshots(project: Path, out: Path) -> list[Path]:
-    """Drive the app through a short review, saving four screens; returns their paths."""
+    """Drive the app through a short review, saving five screens; returns their paths."""
     app = ReviewApp(project, ReviewSession.open(project))
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
@@ -69,7 +69,15 @@ async def take_screenshots(project: Path, out: Path) -> list[Path]:
 
         await pilot.press("question_mark")
         await shoot(app, pilot, out, "help")
-    return [out / f"{name}.svg" for name in ("item", "overview", "signoff", "help")]
+        await pilot.press("escape")
+
+        # A review meeting with three attendees, failing items first.
+        await pilot.press("m", *"Ada", "enter", *"Bob, Cy", "ctrl+s")
+        await pilot.pause(0.3)
+        await pilot.press("f")
+        await shoot(app, pilot, out, "meeting")
+    names = ("item", "overview", "signoff", "help", "meeting")
+    return [out / f"{name}.svg" for name in names]
 
 
 def main(argv: list[str]) -> int:
