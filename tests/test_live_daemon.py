@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.daemon import DETECTORS
@@ -58,10 +59,6 @@ def _judge(detector: str, engine: EngineFacts) -> Finding:
     return finding
 
 
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(evidence.field, evidence.snippet) for evidence in finding.evidence]
-
-
 def _daemon_json(folder: Path, settings: dict[str, Any]) -> DaemonConfig:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "daemon.json"
@@ -99,7 +96,10 @@ def test_rig_engine_answers_from_info(rig_engine: EngineFacts) -> None:
     if not any("userns" in o or "rootless" in o for o in info["SecurityOptions"]):
         assert userns.status is Status.FAIL
         assert userns.reason.startswith("SecurityOptions shows neither userns nor rootless")
-        assert _fields(userns)[0] == ("SecurityOptions", json.dumps(info["SecurityOptions"]))
+        assert live_helpers.cited(userns)[0] == (
+            "SecurityOptions",
+            json.dumps(info["SecurityOptions"]),
+        )
     registries = _judge("daemon_insecure_registries", rig_engine)
     assert registries.status is Status.PASS
     assert registries.reason.startswith("only the loopback ranges the engine adds itself")
@@ -114,7 +114,10 @@ def test_rig_engine_live_restore(rig_engine: EngineFacts) -> None:
     info = rig_engine.info
     finding = _judge("daemon_live_restore", rig_engine)
 
-    assert _fields(finding)[0] == ("LiveRestoreEnabled", json.dumps(info["LiveRestoreEnabled"]))
+    assert live_helpers.cited(finding)[0] == (
+        "LiveRestoreEnabled",
+        json.dumps(info["LiveRestoreEnabled"]),
+    )
     if info["LiveRestoreEnabled"]:
         assert finding.status is Status.PASS
     elif info["Swarm"]["LocalNodeState"] == "active":  # another test run's swarm
@@ -136,7 +139,7 @@ def test_rig_engine_without_daemon_json_leaves_file_settings_to_a_person(
         finding = _judge(name, rig_engine)
         assert finding.status is Status.UNKNOWN, name
         assert "no daemon.json of this engine could be read" in finding.reason
-        assert _fields(finding) == [("URL", "unix:///var/run/docker.sock")]
+        assert live_helpers.cited(finding) == [("URL", "unix:///var/run/docker.sock")]
     safe = _judge("daemon_safe_defaults", rig_engine)
     assert safe.status is Status.UNKNOWN
     assert safe.reason.startswith("/info shows no debug, driver overlay2, experimental off")
@@ -195,7 +198,7 @@ def test_no_default_bridge_at_all() -> None:
     finding = _judge("daemon_icc", _engine(networks=[{"Name": "host", "Driver": "host"}]))
 
     assert finding.status is Status.NOT_APPLICABLE
-    assert _fields(finding) == [("Name", "host")]
+    assert live_helpers.cited(finding) == [("Name", "host")]
 
 
 # -- user namespaces and live restore --------------------------------------------------------
@@ -218,7 +221,7 @@ def test_rootless_says_so() -> None:
     finding = _judge("daemon_userns", _engine(SecurityOptions=["name=rootless"]))
 
     assert finding.reason.startswith("the daemon runs rootless")
-    assert _fields(finding) == [("SecurityOptions", "name=rootless")]
+    assert live_helpers.cited(finding) == [("SecurityOptions", "name=rootless")]
 
 
 def test_live_restore_on_a_swarm_node_is_left_to_a_person() -> None:
@@ -229,7 +232,7 @@ def test_live_restore_on_a_swarm_node_is_left_to_a_person() -> None:
 
     assert finding.status is Status.UNKNOWN
     assert "swarm node" in finding.reason
-    assert _fields(finding)[-1] == ("Swarm.LocalNodeState", "active")
+    assert live_helpers.cited(finding)[-1] == ("Swarm.LocalNodeState", "active")
     assert _judge("daemon_live_restore", on).status is Status.PASS
 
 
@@ -241,7 +244,7 @@ def test_plain_tcp_endpoint_fails() -> None:
 
     assert finding.status is Status.FAIL
     assert finding.reason.startswith("reached over plain tcp at tcp://10.0.0.1:2375")
-    assert _fields(finding) == [("URL", "tcp://10.0.0.1:2375")]
+    assert live_helpers.cited(finding) == [("URL", "tcp://10.0.0.1:2375")]
     assert finding.target.path == "tcp://10.0.0.1:2375"
 
 
@@ -329,7 +332,7 @@ def test_loopback_only_names_what_the_engine_added() -> None:
     assert finding.reason == (
         "only the loopback ranges the engine adds itself are insecure (127.0.0.0/8, ::1/128)"
     )
-    assert _fields(finding) == [
+    assert live_helpers.cited(finding) == [
         ("RegistryConfig.InsecureRegistryCIDRs", '["127.0.0.0/8", "::1/128"]')
     ]
 

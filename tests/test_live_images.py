@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.image_config import DETECTORS, history_steps, image_user
@@ -23,17 +24,11 @@ ENDPOINT = Endpoint("h", "unix:///var/run/docker.sock", "the default context")
 
 @pytest.fixture(scope="module")
 def rig_facts(live_rig: engine_rig.Rig, tmp_path_factory: pytest.TempPathFactory) -> ProjectFacts:
-    (engine,) = read_engines(LiveSettings(all_containers=True, all_images=True))
-    assert engine.error is None, engine.error
-    return ProjectFacts(root=tmp_path_factory.mktemp("images"), engines=[engine])
+    return live_helpers.read_rig(tmp_path_factory, "images", all_images=True)
 
 
 def _by_image(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     return {finding.target.name: finding for finding in DETECTORS[detector](facts)}
-
-
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(evidence.field, evidence.snippet) for evidence in finding.evidence]
 
 
 def _history_index(image: str, needle: str) -> int:
@@ -64,10 +59,10 @@ def test_final_user_of_the_rig_images(rig_facts: ProjectFacts) -> None:
     weak = found[engine_rig.WEAK_IMAGE]
     assert weak.status is Status.FAIL
     assert weak.reason == "Config.User is empty: the image runs as root"
-    assert _fields(weak) == [("Config.User", '""')]
+    assert live_helpers.cited(weak) == [("Config.User", '""')]
     hardened = found[engine_rig.HARDENED_IMAGE]
     assert (hardened.status, hardened.reason) == (Status.PASS, "runs as 1000 (Config.User)")
-    assert _fields(hardened) == [("Config.User", "1000")]
+    assert live_helpers.cited(hardened) == [("Config.User", "1000")]
     assert hardened.evidence[0].path == f"default: image {engine_rig.HARDENED_IMAGE}"
     assert hardened.target.path == "engine default"
     assert found[engine_rig.BASE_IMAGE].status is Status.FAIL
@@ -78,11 +73,11 @@ def test_healthcheck_of_the_rig_images(rig_facts: ProjectFacts) -> None:
 
     hardened = found[engine_rig.HARDENED_IMAGE]
     assert (hardened.status, hardened.reason) == (Status.PASS, "the image defines a health check")
-    assert _fields(hardened) == [("Config.Healthcheck.Test", '["CMD", "/bin/true"]')]
+    assert live_helpers.cited(hardened) == [("Config.Healthcheck.Test", '["CMD", "/bin/true"]')]
     weak = found[engine_rig.WEAK_IMAGE]
     assert weak.status is Status.FAIL
     assert weak.reason == "Config.Healthcheck is not set: the image defines no health check"
-    assert _fields(weak) == [("Config.Healthcheck", "null")]
+    assert live_helpers.cited(weak) == [("Config.Healthcheck", "null")]
 
 
 def test_exposed_ports_of_the_rig_images(rig_facts: ProjectFacts) -> None:
@@ -91,7 +86,7 @@ def test_exposed_ports_of_the_rig_images(rig_facts: ProjectFacts) -> None:
     weak = found[engine_rig.WEAK_IMAGE]
     assert weak.status is Status.FAIL
     assert weak.reason.startswith("Config.ExposedPorts lists 22/tcp, SSH's port")
-    assert _fields(weak) == [("Config.ExposedPorts", "22/tcp")]
+    assert live_helpers.cited(weak) == [("Config.ExposedPorts", "22/tcp")]
     hardened = found[engine_rig.HARDENED_IMAGE]
     assert (hardened.status, hardened.reason) == (
         Status.NOT_APPLICABLE,
@@ -108,7 +103,7 @@ def test_secrets_in_the_weak_image_config_and_history(rig_facts: ProjectFacts) -
         "Config.Env sets GITHUB_TOKEN, a secret-looking name, in every container of the "
         "image (and 2 more)"
     )
-    fields = _fields(weak)
+    fields = live_helpers.cited(weak)
     assert fields[0] == ("Config.Env", "GITHUB_TOKEN=****")
     arg = _history_index(engine_rig.WEAK_IMAGE, "ARG NPM_TOKEN")
     run = _history_index(engine_rig.WEAK_IMAGE, "apt-get update")
@@ -133,7 +128,7 @@ def test_add_in_the_weak_image_history_is_left_to_a_person(rig_facts: ProjectFac
     assert weak.evidence[0].snippet.endswith("in /hello.txt")
     hardened = found[engine_rig.HARDENED_IMAGE]
     assert (hardened.status, hardened.reason) == (Status.PASS, "no ADD in the history")
-    assert _fields(hardened) == [("History", "4 steps, none of them ADD")]
+    assert live_helpers.cited(hardened) == [("History", "4 steps, none of them ADD")]
 
 
 def test_package_index_update_in_the_weak_image(rig_facts: ProjectFacts) -> None:
@@ -143,7 +138,7 @@ def test_package_index_update_in_the_weak_image(rig_facts: ProjectFacts) -> None
     index = _history_index(engine_rig.WEAK_IMAGE, "apt-get update")
     assert weak.status is Status.FAIL
     assert weak.reason == f"History[{index}] runs apt-get update without installing anything"
-    assert _fields(weak) == [
+    assert live_helpers.cited(weak) == [
         (f"History[{index}].CreatedBy", "|1 NPM_TOKEN=**** /bin/sh -c apt-get update || true")
     ]
     assert found[engine_rig.HARDENED_IMAGE].status is Status.NOT_APPLICABLE
@@ -219,7 +214,7 @@ def test_ssh_port_in_any_protocol_and_other_ports() -> None:
     web = _judge("exposed_ports", _image({"ExposedPorts": {"80/tcp": {}, "443/tcp": {}}}))
 
     assert udp.status is Status.FAIL
-    assert _fields(udp) == [("Config.ExposedPorts", "22/udp")]
+    assert live_helpers.cited(udp) == [("Config.ExposedPorts", "22/udp")]
     assert (web.status, web.reason) == (Status.PASS, "exposes 80/tcp, 443/tcp, not SSH's port 22")
 
 
@@ -377,7 +372,7 @@ def test_image_without_history_is_left_to_a_person() -> None:
     for detector in ("copy_not_add", "package_index_update", "sudo_usage"):
         finding = _judge(detector, _image({}))
         assert finding.status is Status.UNKNOWN, detector
-        assert _fields(finding) == [("History", "none")]
+        assert live_helpers.cited(finding) == [("History", "none")]
 
 
 def test_packages_named_like_sudo_pass() -> None:
@@ -422,20 +417,20 @@ def test_exec_form_of_the_rig_images(shell_form_facts: ProjectFacts) -> None:
             Status.PASS,
             "the program starts in exec form",
         )
-        assert _fields(found[image]) == [("Config.Cmd", '["sleep", "3600"]')]
+        assert live_helpers.cited(found[image]) == [("Config.Cmd", '["sleep", "3600"]')]
     shell = found[SHELL_FORM_IMAGE]
     assert (shell.status, shell.reason) == (
         Status.FAIL,
         "Config.Cmd is in shell form: the program runs under /bin/sh -c and may not get SIGTERM",
     )
-    assert _fields(shell) == [("Config.Cmd", '["/bin/sh", "-c", "sleep 3600"]')]
+    assert live_helpers.cited(shell) == [("Config.Cmd", '["/bin/sh", "-c", "sleep 3600"]')]
     assert shell.evidence[0].path == f"default: image {SHELL_FORM_IMAGE}"
     base = found[engine_rig.BASE_IMAGE]
     assert (base.status, base.reason) == (
         Status.NOT_APPLICABLE,
         "Config.Entrypoint and Config.Cmd are empty: the image names no program",
     )
-    assert _fields(base) == [("Config.Entrypoint", "null"), ("Config.Cmd", "null")]
+    assert live_helpers.cited(base) == [("Config.Entrypoint", "null"), ("Config.Cmd", "null")]
 
 
 def test_workdir_paths_of_the_rig_images(shell_form_facts: ProjectFacts) -> None:
@@ -447,7 +442,7 @@ def test_workdir_paths_of_the_rig_images(shell_form_facts: ProjectFacts) -> None
         "Config.WorkingDir: WORKDIR /boot/app is inside the system folder /boot (and 1 more)"
     )
     index = _history_index(SHELL_FORM_IMAGE, "WORKDIR")
-    assert _fields(boot) == [
+    assert live_helpers.cited(boot) == [
         ("Config.WorkingDir", "/boot/app"),
         (f"History[{index}].CreatedBy", "/bin/sh -c #(nop) WORKDIR /boot/app"),
     ]
@@ -456,7 +451,7 @@ def test_workdir_paths_of_the_rig_images(shell_form_facts: ProjectFacts) -> None
             Status.NOT_APPLICABLE,
             "Config.WorkingDir is empty and the history has no WORKDIR: containers start in /",
         )
-        assert _fields(found[image]) == [("Config.WorkingDir", '""')]
+        assert live_helpers.cited(found[image]) == [("Config.WorkingDir", '""')]
 
 
 @pytest.mark.parametrize(

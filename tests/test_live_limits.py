@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.container_limits import DETECTORS
@@ -49,22 +50,18 @@ def _by_name(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     return {f.target.name: f for f in DETECTORS[detector](facts)}
 
 
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(e.field, e.snippet) for e in finding.evidence]
-
-
 def test_memory_limit(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     found = _by_name(facts, "memory_limit")
     hardened = found[live_rig.container("hardened")]
     assert hardened.status is Status.PASS
     assert hardened.reason == "memory limited: HostConfig.Memory 67108864 (64 MiB)"
-    assert _fields(hardened) == [("HostConfig.Memory", "67108864")]
+    assert live_helpers.cited(hardened) == [("HostConfig.Memory", "67108864")]
     assert hardened.evidence[0].path == f"default: container {live_rig.container('hardened')}"
     for short in WEAK:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.FAIL
         assert finding.reason == "HostConfig.Memory 0 means no memory limit"
-        assert _fields(finding) == [("HostConfig.Memory", "0")]
+        assert live_helpers.cited(finding) == [("HostConfig.Memory", "0")]
 
 
 def test_cpu_limit(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
@@ -72,26 +69,32 @@ def test_cpu_limit(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     hardened = found[live_rig.container("hardened")]
     assert hardened.status is Status.PASS
     assert hardened.reason == "CPU limited: HostConfig.NanoCpus 500000000 (0.5 CPUs)"
-    assert _fields(hardened) == [("HostConfig.NanoCpus", "500000000")]
+    assert live_helpers.cited(hardened) == [("HostConfig.NanoCpus", "500000000")]
     for short in WEAK:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.FAIL
         assert finding.reason == (
             "no CPU limit: neither HostConfig.NanoCpus nor HostConfig.CpuQuota is above 0"
         )
-        assert _fields(finding) == [("HostConfig.NanoCpus", "0"), ("HostConfig.CpuQuota", "0")]
+        assert live_helpers.cited(finding) == [
+            ("HostConfig.NanoCpus", "0"),
+            ("HostConfig.CpuQuota", "0"),
+        ]
     quota = found[QUOTA]
     assert quota.status is Status.PASS
     assert quota.reason == (
         "CPU limited: HostConfig.CpuQuota 50000 µs every 200000 µs (0.25 CPUs)"
     )
-    assert _fields(quota) == [("HostConfig.CpuQuota", "50000"), ("HostConfig.CpuPeriod", "200000")]
+    assert live_helpers.cited(quota) == [
+        ("HostConfig.CpuQuota", "50000"),
+        ("HostConfig.CpuPeriod", "200000"),
+    ]
     shares = found[SHARES]
     assert shares.status is Status.FAIL
     assert shares.reason == (
         "no CPU limit: HostConfig.CpuShares only weighs busy containers against each other"
     )
-    assert _fields(shares)[0] == ("HostConfig.CpuShares", "512")
+    assert live_helpers.cited(shares)[0] == ("HostConfig.CpuShares", "512")
 
 
 def test_pids_limit(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
@@ -99,12 +102,12 @@ def test_pids_limit(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     hardened = found[live_rig.container("hardened")]
     assert hardened.status is Status.PASS
     assert hardened.reason == "process limited: HostConfig.PidsLimit 64"
-    assert _fields(hardened) == [("HostConfig.PidsLimit", "64")]
+    assert live_helpers.cited(hardened) == [("HostConfig.PidsLimit", "64")]
     for short in WEAK:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.FAIL
         assert finding.reason == "no process limit: HostConfig.PidsLimit is null"
-        assert _fields(finding) == [("HostConfig.PidsLimit", "null")]
+        assert live_helpers.cited(finding) == [("HostConfig.PidsLimit", "null")]
     # The engine stores --pids-limit -1 as null: no limit.
     assert found[QUOTA].status is Status.FAIL
 
@@ -148,13 +151,13 @@ def _one(detector: str, host_config: dict[str, Any]) -> Finding:
 def test_pids_limit_values(value: Any, status: Status, reason: str, snippet: str) -> None:
     finding = _one("pids_limit", {"PidsLimit": value})
     assert (finding.status, finding.reason) == (status, reason)
-    assert _fields(finding) == [("HostConfig.PidsLimit", snippet)]
+    assert live_helpers.cited(finding) == [("HostConfig.PidsLimit", snippet)]
 
 
 def test_pids_limit_field_missing() -> None:
     finding = _one("pids_limit", {})
     assert finding.status is Status.FAIL
-    assert _fields(finding) == [("HostConfig.PidsLimit", "null")]
+    assert live_helpers.cited(finding) == [("HostConfig.PidsLimit", "null")]
 
 
 @pytest.mark.parametrize(

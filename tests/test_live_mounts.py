@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.container_mounts import DETECTORS
@@ -71,10 +72,6 @@ def _by_name(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     return {f.target.name: f for f in DETECTORS[detector](facts)}
 
 
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(e.field, e.snippet) for e in finding.evidence]
-
-
 def test_docker_socket_on_the_rig(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     found = _by_name(facts, "docker_socket")
     for short in ("weak", "weak-running"):
@@ -91,7 +88,7 @@ def test_docker_socket_on_the_rig(live_rig: engine_rig.Rig, facts: ProjectFacts)
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
         assert finding.reason == "no mount brings in the Docker socket"
-        assert _fields(finding) == [("Mounts", "[]")]
+        assert live_helpers.cited(finding) == [("Mounts", "[]")]
 
 
 def test_docker_socket_folders_and_borrowed_read_only(facts: ProjectFacts) -> None:
@@ -133,12 +130,12 @@ def test_sensitive_volumes_of_images(facts: ProjectFacts) -> None:
         "declares VOLUME /proc: a volume over the kernel's own filesystem invites mounting "
         "the host's there"
     )
-    assert _fields(weak) == [("Config.Volumes", '{"/proc": {}}')]
+    assert live_helpers.cited(weak) == [("Config.Volumes", '{"/proc": {}}')]
     assert weak.evidence[0].path == f"default: image {engine_rig.WEAK_IMAGE}"
     for reference in (engine_rig.HARDENED_IMAGE, engine_rig.BASE_IMAGE):
         assert images[reference].status is Status.PASS
         assert images[reference].reason == "declares no volume at /dev, /proc or /sys"
-        assert _fields(images[reference]) == [("Config.Volumes", "null")]
+        assert live_helpers.cited(images[reference]) == [("Config.Volumes", "null")]
 
 
 def test_mount_propagation(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
@@ -163,7 +160,7 @@ def test_read_only_rootfs(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None
     hardened = found[live_rig.container("hardened")]
     assert hardened.status is Status.PASS
     assert hardened.reason == "root filesystem is read-only"
-    assert _fields(hardened) == [("HostConfig.ReadonlyRootfs", "true")]
+    assert live_helpers.cited(hardened) == [("HostConfig.ReadonlyRootfs", "true")]
     for short in ("weak", "weak-running", "privileged"):
         finding = found[live_rig.container(short)]
         assert finding.status is Status.FAIL
@@ -171,7 +168,7 @@ def test_read_only_rootfs(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None
             "root filesystem is writable: run it with --read-only and give the paths it "
             "writes to tmpfs or volumes"
         )
-        assert _fields(finding) == [("HostConfig.ReadonlyRootfs", "false")]
+        assert live_helpers.cited(finding) == [("HostConfig.ReadonlyRootfs", "false")]
 
 
 def test_tmpfs_exec(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
@@ -179,19 +176,21 @@ def test_tmpfs_exec(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     hardened = found[live_rig.container("hardened")]
     assert hardened.status is Status.PASS
     assert hardened.reason == "tmpfs mounts keep noexec and nosuid: /tmp"
-    assert _fields(hardened) == [("HostConfig.Tmpfs", '{"/tmp": "rw,noexec,nosuid,size=16m"}')]
+    assert live_helpers.cited(hardened) == [
+        ("HostConfig.Tmpfs", '{"/tmp": "rw,noexec,nosuid,size=16m"}')
+    ]
     for short in ("weak", "weak-running", "privileged"):
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
         assert finding.reason == "no tmpfs mount"
-        assert _fields(finding) == [("HostConfig.Tmpfs", "null")]
+        assert live_helpers.cited(finding) == [("HostConfig.Tmpfs", "null")]
     edge = found[EDGE]
     assert edge.status is Status.FAIL
     assert edge.reason == (
         "tmpfs allows what Docker forbids by default: /scratch (exec); dropped programs can "
         "run from it"
     )
-    assert _fields(edge) == [("HostConfig.Tmpfs", '{"/scratch": "rw,exec,size=1m"}')]
+    assert live_helpers.cited(edge) == [("HostConfig.Tmpfs", '{"/scratch": "rw,exec,size=1m"}')]
 
 
 def test_host_devices(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
@@ -201,7 +200,7 @@ def test_host_devices(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     assert privileged.reason == (
         "HostConfig.Privileged is true: every host device is available to the container"
     )
-    assert _fields(privileged) == [("HostConfig.Privileged", "true")]
+    assert live_helpers.cited(privileged) == [("HostConfig.Privileged", "true")]
     for short in ("hardened", "weak", "weak-running"):
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
@@ -210,7 +209,7 @@ def test_host_devices(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     edge = found[EDGE]
     assert edge.status is Status.FAIL
     assert edge.reason == "opens host devices that hand over the host: rule 'b 8:* rw'"
-    assert _fields(edge) == [("HostConfig.DeviceCgroupRules", "b 8:* rw")]
+    assert live_helpers.cited(edge) == [("HostConfig.DeviceCgroupRules", "b 8:* rw")]
     device = found[DEVICE]
     assert device.status is Status.UNKNOWN
     assert device.reason == "maps host devices: /dev/null; confirm the container needs them"
@@ -238,7 +237,7 @@ def test_shared_volumes(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     assert reader.reason == (
         f"shares volume {VOLUME} with other containers; none of them writes where it writes"
     )
-    assert _fields(reader)[-1] == ("HostConfig.VolumesFrom", f'["{PEER}:ro"]')
+    assert live_helpers.cited(reader)[-1] == ("HostConfig.VolumesFrom", f'["{PEER}:ro"]')
     assert '"RW": false' in reader.evidence[0].snippet
 
 
@@ -321,7 +320,7 @@ def test_docker_socket_from_binds_alone() -> None:
     finding = _one("docker_socket", {"HostConfig": {"Binds": ["/var/run/docker.sock:/sock:ro,z"]}})
     assert finding.status is Status.FAIL
     assert "read-only, which does not help" in finding.reason
-    assert _fields(finding) == [("HostConfig.Binds", "/var/run/docker.sock:/sock:ro,z")]
+    assert live_helpers.cited(finding) == [("HostConfig.Binds", "/var/run/docker.sock:/sock:ro,z")]
 
 
 def test_docker_socket_ignores_volumes_and_other_paths() -> None:
@@ -389,13 +388,13 @@ def test_propagation_slave_passes_and_binds_are_read() -> None:
     finding = _one("mount_propagation", {"HostConfig": {"Binds": ["/mnt:/m:shared,ro"]}})
     assert finding.status is Status.FAIL
     assert finding.reason.startswith("shares mount propagation with the host: /m (shared)")
-    assert _fields(finding) == [("HostConfig.Binds", "/mnt:/m:shared,ro")]
+    assert live_helpers.cited(finding) == [("HostConfig.Binds", "/mnt:/m:shared,ro")]
 
 
 def test_read_only_rootfs_missing_is_writable() -> None:
     finding = _one("read_only_rootfs", {"HostConfig": {}})
     assert finding.status is Status.FAIL
-    assert _fields(finding) == [("HostConfig.ReadonlyRootfs", "null")]
+    assert live_helpers.cited(finding) == [("HostConfig.ReadonlyRootfs", "null")]
 
 
 @pytest.mark.parametrize(
@@ -498,4 +497,4 @@ def test_shared_anonymous_volume_and_host_paths() -> None:
         "writes to storage other containers also write to: volume ffffffffffff with b"
     )
     assert found["b"].status is Status.FAIL
-    assert _fields(found["b"])[-1] == ("HostConfig.VolumesFrom", '["a"]')
+    assert live_helpers.cited(found["b"])[-1] == ("HostConfig.VolumesFrom", '["a"]')

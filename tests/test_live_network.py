@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.container_network import DETECTORS
@@ -65,16 +66,12 @@ def _by_name(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     return {f.target.name: f for f in DETECTORS[detector](facts)}
 
 
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(e.field, e.snippet) for e in finding.evidence]
-
-
 def test_port_bindings_on_the_rig(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
     found = _by_name(facts, "port_bindings")
     weak = found[live_rig.container("weak")]
     assert weak.status is Status.FAIL
     assert weak.reason == "published on all interfaces: 8080->80/tcp, 80->8081/tcp"
-    assert _fields(weak) == [
+    assert live_helpers.cited(weak) == [
         ("HostConfig.PortBindings.80/tcp", '[{"HostIp": "", "HostPort": "8080"}]'),
         ("HostConfig.PortBindings.8081/tcp", '[{"HostIp": "", "HostPort": "80"}]'),
     ]
@@ -83,7 +80,7 @@ def test_port_bindings_on_the_rig(live_rig: engine_rig.Rig, facts: ProjectFacts)
         finding = found[live_rig.container(short)]
         assert finding.status is Status.NOT_APPLICABLE
         assert finding.reason == "publishes no ports"
-        assert _fields(finding) == [("HostConfig.PortBindings", "{}")]
+        assert live_helpers.cited(finding) == [("HostConfig.PortBindings", "{}")]
 
 
 def test_port_bindings_of_own_containers(facts: ProjectFacts) -> None:
@@ -100,11 +97,11 @@ def test_port_bindings_of_own_containers(facts: ProjectFacts) -> None:
     assert host.reason == (
         "HostConfig.NetworkMode is host: every port it listens on is open on all host interfaces"
     )
-    assert _fields(host) == [("HostConfig.NetworkMode", "host")]
+    assert live_helpers.cited(host) == [("HostConfig.NetworkMode", "host")]
     publish_all = found[PUBLISH_ALL]
     assert publish_all.status is Status.FAIL
     assert publish_all.reason == "published on all interfaces: any->22/tcp"
-    assert _fields(publish_all) == [("HostConfig.PublishAllPorts", "true")]
+    assert live_helpers.cited(publish_all) == [("HostConfig.PublishAllPorts", "true")]
     assert found[ON_DEFAULT].status is Status.NOT_APPLICABLE
 
 
@@ -113,14 +110,14 @@ def test_privileged_ports(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None
     weak = found[live_rig.container("weak")]
     assert weak.status is Status.FAIL
     assert weak.reason == "publishes privileged host ports (below 1024): 80"
-    assert _fields(weak) == [
+    assert live_helpers.cited(weak) == [
         ("HostConfig.PortBindings.8081/tcp", '[{"HostIp": "", "HostPort": "80"}]')
     ]
     for short in NO_NETWORK:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.NOT_APPLICABLE
         assert finding.reason == "publishes no ports"
-        assert _fields(finding) == [("HostConfig.PortBindings", "{}")]
+        assert live_helpers.cited(finding) == [("HostConfig.PortBindings", "{}")]
     loopback = found[LOOPBACK]
     assert loopback.status is Status.PASS
     assert loopback.reason == "host ports are 1024 or above, or picked by the engine: 8443, any"
@@ -137,7 +134,7 @@ def test_network_segmentation(live_rig: engine_rig.Rig, facts: ProjectFacts) -> 
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
         assert finding.reason == "HostConfig.NetworkMode is none: no network at all"
-        assert _fields(finding) == [("HostConfig.NetworkMode", "none")]
+        assert live_helpers.cited(finding) == [("HostConfig.NetworkMode", "none")]
     weak = found[live_rig.container("weak")]
     assert weak.status is Status.NOT_APPLICABLE
     assert weak.reason == "a front end: it publishes ports"
@@ -146,7 +143,7 @@ def test_network_segmentation(live_rig: engine_rig.Rig, facts: ProjectFacts) -> 
     internal = found[ON_INTERNAL]
     assert internal.status is Status.PASS
     assert internal.reason == f"a back end only on internal networks: {INTERNAL_NET}"
-    assert _fields(internal) == [
+    assert live_helpers.cited(internal) == [
         ("NetworkSettings.Networks", f'["{INTERNAL_NET}"]'),
         ("Internal", "true"),
     ]
@@ -156,21 +153,21 @@ def test_network_segmentation(live_rig: engine_rig.Rig, facts: ProjectFacts) -> 
     assert on_open.reason == (
         f"a back end (no published ports) on networks that are not internal: {OPEN_NET}"
     )
-    assert _fields(on_open)[1] == ("Internal", "false")
+    assert live_helpers.cited(on_open)[1] == ("Internal", "false")
     on_default = found[ON_DEFAULT]
     if _has_bridge(facts):
         assert on_default.status is Status.FAIL
         assert on_default.reason == (
             "a back end (no published ports) on networks that are not internal: bridge"
         )
-        assert _fields(on_default) == [("NetworkSettings.Networks", '["bridge"]')]
+        assert live_helpers.cited(on_default) == [("NetworkSettings.Networks", '["bridge"]')]
     else:
         assert on_default.status is Status.NOT_APPLICABLE
         assert on_default.reason == (
             "a back end meant for the default bridge, but the engine has no default bridge "
             "(no network named bridge): the container cannot start on it"
         )
-        assert _fields(on_default)[0] == ("NetworkSettings.Networks", '["bridge"]')
+        assert live_helpers.cited(on_default)[0] == ("NetworkSettings.Networks", '["bridge"]')
         assert on_default.evidence[1].path == "default: engine /networks"
     assert found[HOST].status is Status.FAIL
     assert found[HOST].reason == "HostConfig.NetworkMode is host: on the host's own network"
@@ -191,14 +188,14 @@ def test_default_bridge(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
             "HostConfig.NetworkMode is default: it is on docker0, shared with every container "
             "started without a network"
         )
-        assert _fields(weak) == [("HostConfig.NetworkMode", "default")]
+        assert live_helpers.cited(weak) == [("HostConfig.NetworkMode", "default")]
     else:
         assert weak.status is Status.NOT_APPLICABLE
         assert weak.reason == (
             "HostConfig.NetworkMode is default, but the engine has no default bridge (no "
             "network named bridge): the container cannot start on it"
         )
-        assert _fields(weak)[0] == ("HostConfig.NetworkMode", "default")
+        assert live_helpers.cited(weak)[0] == ("HostConfig.NetworkMode", "default")
         assert weak.evidence[1].field == "Name"
         assert "none" in weak.evidence[1].snippet.split(", ")
         assert "bridge" not in weak.evidence[1].snippet.split(", ")
@@ -206,11 +203,11 @@ def test_default_bridge(live_rig: engine_rig.Rig, facts: ProjectFacts) -> None:
         finding = found[live_rig.container(short)]
         assert finding.status is Status.PASS
         assert finding.reason == "HostConfig.NetworkMode is none: no network at all"
-        assert _fields(finding) == [("HostConfig.NetworkMode", "none")]
+        assert live_helpers.cited(finding) == [("HostConfig.NetworkMode", "none")]
     internal = found[ON_INTERNAL]
     assert internal.status is Status.PASS
     assert internal.reason == f"on user-defined networks, not docker0: {INTERNAL_NET}"
-    assert _fields(internal) == [
+    assert live_helpers.cited(internal) == [
         ("HostConfig.NetworkMode", INTERNAL_NET),
         ("NetworkSettings.Networks", f'["{INTERNAL_NET}"]'),
     ]
@@ -366,7 +363,7 @@ def test_segmentation_looks_networks_up_by_name_or_id() -> None:
     finding = _one("network_segmentation", mixed, networks=(internal, front))
     assert finding.status is Status.FAIL
     assert finding.reason.endswith("not internal: front")
-    assert _fields(finding) == [
+    assert live_helpers.cited(finding) == [
         ("NetworkSettings.Networks", '["back", "front"]'),
         ("Internal", "true"),
         ("Internal", "false"),
@@ -417,7 +414,10 @@ def test_default_bridge_on_an_engine_without_one(mode: str) -> None:
         f"HostConfig.NetworkMode is {mode}, but the engine has no default bridge (no network "
         "named bridge): the container cannot start on it",
     )
-    assert _fields(finding) == [("HostConfig.NetworkMode", mode), ("Name", "host, none")]
+    assert live_helpers.cited(finding) == [
+        ("HostConfig.NetworkMode", mode),
+        ("Name", "host, none"),
+    ]
     assert finding.evidence[1].path == "h: engine /networks"
     assert _one("default_bridge", data, networks=BRIDGED).status is Status.FAIL
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.container_privileges import DETECTORS, security_options
-from reviewtui.live import LiveSettings, read_engines
 from reviewtui.live.facts import ContainerFacts, EngineFacts, ImageFacts
 from reviewtui.live.hosts import Endpoint
 from reviewtui.model import Finding, Status
@@ -27,20 +27,15 @@ ROOT_BY_DEFAULT = "runs as root: Config.User is empty and the image sets no USER
 @pytest.fixture(scope="module")
 def rig_facts(live_rig: engine_rig.Rig, tmp_path_factory: pytest.TempPathFactory) -> ProjectFacts:
     """The rig's engine, read once for the module."""
-    (engine,) = read_engines(LiveSettings(all_containers=True))
-    assert engine.error is None, engine.error
+    facts = live_helpers.read_rig(tmp_path_factory, "live-privileges")
     # The rig's expectations are dockerd's defaults; daemon.json cases are unit tests below.
-    engine.daemon_config = None
-    return ProjectFacts(root=tmp_path_factory.mktemp("live-privileges"), engines=[engine])
+    facts.engines[0].daemon_config = None
+    return facts
 
 
 def _rig(facts: ProjectFacts, detector: str, short: str) -> Finding:
     found = {f.target.name: f for f in DETECTORS[detector](facts)}
     return found[engine_rig.PREFIX + short]
-
-
-def _cited(finding: Finding) -> list[tuple[str, str]]:
-    return [(e.field, e.snippet) for e in finding.evidence]
 
 
 RIG_CASES = [
@@ -104,7 +99,7 @@ def test_rig_containers(
 ) -> None:
     finding = _rig(rig_facts, detector, short)
     assert (finding.status, finding.reason) == (status, reason)
-    assert _cited(finding) == cited
+    assert live_helpers.cited(finding) == cited
 
 
 def test_rig_no_new_privileges_weak_and_privileged(rig_facts: ProjectFacts) -> None:
@@ -135,7 +130,7 @@ def test_rig_security_profiles_follow_the_engine(rig_facts: ProjectFacts) -> Non
     names = {str(entry).split(",")[0].removeprefix("name=") for entry in listed}
     hardened = _rig(rig_facts, "security_profiles", "hardened")
     assert hardened.status is Status.PASS
-    assert _cited(hardened) == [
+    assert live_helpers.cited(hardened) == [
         ("HostConfig.SecurityOpt", '["no-new-privileges"]'),
         ("SecurityOptions", engine.evidence("SecurityOptions").snippet),
     ]
@@ -150,7 +145,7 @@ def test_rig_security_profiles_follow_the_engine(rig_facts: ProjectFacts) -> Non
         assert weak.reason == "confinement switched off: seccomp=unconfined, label=disable"
     else:
         assert weak.reason == "confinement switched off: seccomp=unconfined"
-        assert _cited(weak) == [("HostConfig.SecurityOpt", "seccomp=unconfined")]
+        assert live_helpers.cited(weak) == [("HostConfig.SecurityOpt", "seccomp=unconfined")]
 
 
 def test_rig_host_namespaces_pass_with_the_cgroup_note(rig_facts: ProjectFacts) -> None:
@@ -159,7 +154,7 @@ def test_rig_host_namespaces_pass_with_the_cgroup_note(rig_facts: ProjectFacts) 
     for short in ("hardened", "weak-running", "privileged", "compose-web"):
         finding = _rig(rig_facts, "host_namespaces", short)
         assert finding.status is Status.PASS, short
-        cited = dict(_cited(finding))
+        cited = dict(live_helpers.cited(finding))
         assert cited["HostConfig.NetworkMode"] == "none"
         assert cited["HostConfig.PidMode"] == '""'
         if cgroup_v1:
@@ -289,7 +284,7 @@ def test_capabilities(
 ) -> None:
     finding = _judge("cap_drop_all", host_config)
     assert (finding.status, finding.reason) == (status, reason)
-    assert _cited(finding) == cited
+    assert live_helpers.cited(finding) == cited
 
 
 @pytest.mark.parametrize(
@@ -305,7 +300,7 @@ def test_capabilities(
 def test_no_new_privileges_forms(option: str, status: Status, reason: str) -> None:
     finding = _judge("no_new_privileges", {"SecurityOpt": ["seccomp=unconfined", option]})
     assert (finding.status, finding.reason) == (status, reason)
-    assert _cited(finding) == [("HostConfig.SecurityOpt", option)]
+    assert live_helpers.cited(finding) == [("HostConfig.SecurityOpt", option)]
 
 
 def test_no_new_privileges_from_the_engines_daemon_json(tmp_path: Path) -> None:
@@ -346,13 +341,13 @@ def test_unconfined_in_both_forms(option: str) -> None:
         Status.FAIL,
         f"confinement switched off: {option}",
     )
-    assert _cited(finding) == [("HostConfig.SecurityOpt", option)]
+    assert live_helpers.cited(finding) == [("HostConfig.SecurityOpt", option)]
 
 
 def test_apparmor_profile_field_alone_and_with_the_option() -> None:
     alone = _judge("security_profiles", {}, AppArmorProfile="unconfined")
     assert alone.reason == "confinement switched off: AppArmorProfile unconfined"
-    assert _cited(alone) == [("AppArmorProfile", "unconfined")]
+    assert live_helpers.cited(alone) == [("AppArmorProfile", "unconfined")]
     both = _judge(
         "security_profiles", {"SecurityOpt": ["apparmor=unconfined"]}, AppArmorProfile="unconfined"
     )
@@ -399,7 +394,7 @@ def test_engine_profiles_decide_when_nothing_is_switched_off(
 ) -> None:
     finding = _judge("security_profiles", {"SecurityOpt": None}, info=info)
     assert (finding.status, finding.reason) == (status, reason)
-    assert ("HostConfig.SecurityOpt", "null") in _cited(finding)
+    assert ("HostConfig.SecurityOpt", "null") in live_helpers.cited(finding)
 
 
 def test_own_seccomp_profile_on_an_unconfined_engine() -> None:
@@ -456,7 +451,7 @@ def test_root_in_every_spelling(user: str) -> None:
         Status.FAIL,
         f"runs as root: Config.User is {user.strip()}",
     )
-    assert _cited(finding) == [("Config.User", user)]
+    assert live_helpers.cited(finding) == [("Config.User", user)]
 
 
 @pytest.mark.parametrize("user", ["1000", "1000:0", "nobody", "app:app"])
@@ -464,7 +459,7 @@ def test_non_root_users(user: str) -> None:
     image = ImageFacts("h", {"Id": "sha256:" + "a" * 64, "Config": {"User": "10001"}})
     finding = _judge("runtime_user", config={"User": user}, image=image)
     assert (finding.status, finding.reason) == (Status.PASS, f"runs as user {user}")
-    assert _cited(finding) == [("Config.User", user), ("Config.User", "10001")]
+    assert live_helpers.cited(finding) == [("Config.User", user), ("Config.User", "10001")]
 
 
 def test_root_under_a_remapping_engine() -> None:
@@ -481,4 +476,4 @@ def test_root_under_a_remapping_engine() -> None:
 def test_windows_default_user_needs_a_person() -> None:
     finding = _judge("runtime_user", config={"User": ""}, info={"OSType": "windows"})
     assert finding.status is Status.UNKNOWN
-    assert _cited(finding) == [("Config.User", '""')]
+    assert live_helpers.cited(finding) == [("Config.User", '""')]

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks.container_settings import DETECTORS
-from reviewtui.live import LiveSettings, read_engines
 from reviewtui.live.facts import ContainerFacts, EngineFacts, ImageFacts
 from reviewtui.live.hosts import Endpoint
 from reviewtui.model import Finding, Status
@@ -40,20 +40,15 @@ DEFAULT_LOGS = '{"Config": {}, "Type": "json-file"}'
 @pytest.fixture(scope="module")
 def rig_facts(live_rig: engine_rig.Rig, tmp_path_factory: pytest.TempPathFactory) -> ProjectFacts:
     """The rig's engine, read once for the module."""
-    (engine,) = read_engines(LiveSettings(all_containers=True))
-    assert engine.error is None, engine.error
+    facts = live_helpers.read_rig(tmp_path_factory, "live-settings")
     # The rig's expectations are dockerd's defaults; daemon.json cases are unit tests below.
-    engine.daemon_config = None
-    return ProjectFacts(root=tmp_path_factory.mktemp("live-settings"), engines=[engine])
+    facts.engines[0].daemon_config = None
+    return facts
 
 
 def _rig(facts: ProjectFacts, detector: str, short: str) -> Finding:
     found = {f.target.name: f for f in DETECTORS[detector](facts)}
     return found[engine_rig.PREFIX + short]
-
-
-def _cited(finding: Finding) -> list[tuple[str, str]]:
-    return [(e.field, e.snippet) for e in finding.evidence]
 
 
 def _pinned(image: str) -> str:
@@ -151,7 +146,7 @@ def test_rig_containers(
 ) -> None:
     finding = _rig(rig_facts, detector, short)
     assert (finding.status, finding.reason) == (status, reason)
-    assert _cited(finding) == cited
+    assert live_helpers.cited(finding) == cited
 
 
 def test_rig_hardened_healthcheck_from_its_image(rig_facts: ProjectFacts) -> None:
@@ -162,7 +157,7 @@ def test_rig_hardened_healthcheck_from_its_image(rig_facts: ProjectFacts) -> Non
         "the HEALTHCHECK of its image applies; the container is starting",
         "the HEALTHCHECK of its image applies; the container is healthy",
     )
-    test, status = _cited(finding)
+    test, status = live_helpers.cited(finding)
     assert test == ("Config.Healthcheck.Test", '["CMD", "/bin/true"]')
     assert status[0] == "State.Health.Status"
 
@@ -173,7 +168,7 @@ def test_rig_hardened_environment_holds_no_secret(rig_facts: ProjectFacts) -> No
         Status.PASS,
         "no secret-looking variable holds a literal value",
     )
-    ((field, snippet),) = _cited(finding)
+    ((field, snippet),) = live_helpers.cited(finding)
     assert field == "Config.Env" and snippet.startswith('["PATH=')
 
 
@@ -263,7 +258,7 @@ def test_kernel_settings_failures(
 ) -> None:
     finding = _judge("kernel_settings", host_config)
     assert (finding.status, finding.reason) == (status, reason)
-    assert _cited(finding) == cited
+    assert live_helpers.cited(finding) == cited
 
 
 def test_kernel_settings_harmless_values() -> None:
@@ -309,7 +304,7 @@ def test_ulimits(ulimits: Any, status: Status, reason: str) -> None:
     finding = _judge("ulimits", {"Ulimits": ulimits})
     assert (finding.status, finding.reason) == (status, reason)
     if status is Status.FAIL:
-        assert _cited(finding) == [
+        assert live_helpers.cited(finding) == [
             ("HostConfig.Ulimits", '{"Hard": -1, "Name": "nproc", "Soft": -1}')
         ]
 
@@ -373,7 +368,7 @@ def test_healthcheck_turned_off_and_empty() -> None:
         Status.FAIL,
         'Config.Healthcheck.Test ["NONE"] turns it off',
     )
-    assert _cited(off) == [("Config.Healthcheck.Test", '["NONE"]')]
+    assert live_helpers.cited(off) == [("Config.Healthcheck.Test", '["NONE"]')]
     empty = _judge("service_healthcheck", config={"Healthcheck": {"Test": []}})
     assert (empty.status, empty.reason) == (Status.FAIL, NO_HEALTHCHECK)
 
@@ -389,7 +384,7 @@ def test_healthcheck_state() -> None:
         Status.FAIL,
         "the health check reports unhealthy after 3 failed checks",
     )
-    assert _cited(unhealthy)[0] == ("State.Health.Status", "unhealthy")
+    assert live_helpers.cited(unhealthy)[0] == ("State.Health.Status", "unhealthy")
     healthy = _judge("service_healthcheck", config=test, State={"Health": {"Status": "healthy"}})
     assert (healthy.status, healthy.reason) == (
         Status.PASS,
@@ -437,7 +432,7 @@ def test_restart_policy_of_a_swarm_task() -> None:
         config={"Labels": {"com.docker.swarm.task.id": "x1y2"}},
     )
     assert finding.status is Status.NOT_APPLICABLE
-    assert _cited(finding) == [("Config.Labels", "com.docker.swarm.task.id=x1y2")]
+    assert live_helpers.cited(finding) == [("Config.Labels", "com.docker.swarm.task.id=x1y2")]
 
 
 @pytest.mark.parametrize(
@@ -470,7 +465,7 @@ def test_secret_values_never_reach_the_output() -> None:
         "secrets in plain text: API_KEY holds a literal value, DATABASE_URL holds a URL with "
         "a password, Config.Cmd passes --requirepass in plain text"
     )
-    assert _cited(finding) == [
+    assert live_helpers.cited(finding) == [
         ("Config.Env", "API_KEY=****"),
         ("Config.Env", "DATABASE_URL=postgres://app:****@db:5432/app"),
         ("Config.Cmd", "--requirepass ****"),
@@ -514,7 +509,7 @@ def test_image_references(
     for detector, expected in (("compose_image_tag", tag), ("compose_image_digest", digest)):
         finding = _judge(detector, config={"Image": reference}, Image=IMAGE_ID)
         assert (finding.status, finding.reason) == expected
-        assert _cited(finding) == [("Config.Image", reference)]
+        assert live_helpers.cited(finding) == [("Config.Image", reference)]
     with_digest = _judge(
         "compose_image_digest", config={"Image": reference}, Image=IMAGE_ID, image=image
     )
@@ -530,7 +525,7 @@ def test_digest_reason_names_the_registry_digest_when_there_is_one() -> None:
     assert finding.reason == (
         "image nginx:1.27 is not pinned by digest: its tag can be moved to other content"
     )
-    assert _cited(finding)[1] == ("RepoDigests", f'["nginx@sha256:{"c" * 64}"]')
+    assert live_helpers.cited(finding)[1] == ("RepoDigests", f'["nginx@sha256:{"c" * 64}"]')
 
 
 @pytest.mark.parametrize("reference", ["6f63c9896a36", IMAGE_ID, "6f63c9"])
@@ -541,7 +536,7 @@ def test_image_id_is_pinned_like_a_digest(reference: str) -> None:
         assert finding.reason == (
             f"created from the image id {reference}, which names fixed content as a digest does"
         )
-        assert _cited(finding) == [("Config.Image", reference), ("Image", IMAGE_ID)]
+        assert live_helpers.cited(finding) == [("Config.Image", reference), ("Image", IMAGE_ID)]
 
 
 def test_hex_looking_name_that_is_a_tag() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks import (
@@ -19,7 +20,6 @@ from reviewtui.detect.live_checks import (
 )
 from reviewtui.detect.live_checks.findings import Detector
 from reviewtui.detect.live_checks.swarm_common import local_image
-from reviewtui.live import LiveSettings, read_engines
 from reviewtui.live.facts import (
     EngineFacts,
     ImageFacts,
@@ -56,18 +56,13 @@ DAY = 86_400 * 1_000_000_000
 def swarm_facts(
     live_swarm: engine_rig.Rig, tmp_path_factory: pytest.TempPathFactory
 ) -> ProjectFacts:
-    (engine,) = read_engines(LiveSettings(all_containers=True, all_images=True))
-    assert engine.error is None, engine.error
-    assert engine.swarm is not None, "the rig's engine manages a swarm"
-    return ProjectFacts(root=tmp_path_factory.mktemp("swarm"), engines=[engine])
+    facts = live_helpers.read_rig(tmp_path_factory, "swarm", all_images=True)
+    assert facts.engines[0].swarm is not None, "the rig's engine manages a swarm"
+    return facts
 
 
 def _by_service(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     return {finding.target.name: finding for finding in DETECTORS[detector](facts)}
-
-
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(evidence.field, evidence.snippet) for evidence in finding.evidence]
 
 
 def _swarm_finding(facts: ProjectFacts, detector: str) -> Finding:
@@ -109,14 +104,14 @@ def test_runtime_user_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
 
     hardened = found[HARDENED]
     assert (hardened.status, hardened.reason) == (Status.PASS, "runs as user 1000")
-    assert _fields(hardened) == [(f"{CONTAINER}.User", "1000")]
+    assert live_helpers.cited(hardened) == [(f"{CONTAINER}.User", "1000")]
     assert hardened.evidence[0].path == f"default: swarm service {HARDENED}"
     weak = found[WEAK]
     assert weak.status is Status.FAIL
     assert weak.reason == (
         "Config.User is empty: the image runs as root, and ContainerSpec.User does not override it"
     )
-    assert _fields(weak) == [(f"{CONTAINER}.User", "null"), ("Config.User", '""')]
+    assert live_helpers.cited(weak) == [(f"{CONTAINER}.User", "null"), ("Config.User", '""')]
     assert weak.evidence[1].path == f"default: image {engine_rig.WEAK_IMAGE}"
 
 
@@ -125,14 +120,14 @@ def test_read_only_rootfs_and_capabilities(swarm_facts: ProjectFacts) -> None:
     caps = _by_service(swarm_facts, "cap_drop_all")
 
     assert read_only[HARDENED].status is Status.PASS
-    assert _fields(read_only[HARDENED]) == [(f"{CONTAINER}.ReadOnly", "true")]
+    assert live_helpers.cited(read_only[HARDENED]) == [(f"{CONTAINER}.ReadOnly", "true")]
     assert read_only[WEAK].status is Status.FAIL
-    assert _fields(read_only[WEAK]) == [(f"{CONTAINER}.ReadOnly", "null")]
+    assert live_helpers.cited(read_only[WEAK]) == [(f"{CONTAINER}.ReadOnly", "null")]
     assert (caps[HARDENED].status, caps[HARDENED].reason) == (
         Status.PASS,
         "drops ALL capabilities",
     )
-    assert _fields(caps[HARDENED]) == [(f"{CONTAINER}.CapabilityDrop", "ALL")]
+    assert live_helpers.cited(caps[HARDENED]) == [(f"{CONTAINER}.CapabilityDrop", "ALL")]
     assert caps[WEAK].status is Status.FAIL
     assert caps[WEAK].reason.startswith("CapabilityDrop does not drop ALL")
 
@@ -146,7 +141,7 @@ def test_published_ports_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
         "published through the routing mesh on every interface of every node: "
         f"{engine_rig.SWARM_PORT}:80/tcp"
     )
-    assert _fields(weak) == [
+    assert live_helpers.cited(weak) == [
         (
             "Spec.EndpointSpec.Ports",
             '{"Protocol": "tcp", "PublishMode": "ingress", '
@@ -167,7 +162,7 @@ def test_restart_policy_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
         Status.PASS,
         "restart condition on-failure gives up after 3 attempts",
     )
-    assert _fields(hardened) == [("Spec.TaskTemplate.RestartPolicy.MaxAttempts", "3")]
+    assert live_helpers.cited(hardened) == [("Spec.TaskTemplate.RestartPolicy.MaxAttempts", "3")]
     weak = found[WEAK]
     assert weak.status is Status.FAIL
     assert weak.reason == (
@@ -185,10 +180,10 @@ def test_limits_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
     for detector, (reason, key, value) in expected.items():
         found = _by_service(swarm_facts, detector)
         assert (found[HARDENED].status, found[HARDENED].reason) == (Status.PASS, reason)
-        assert _fields(found[HARDENED]) == [(f"{limits}.{key}", value)]
+        assert live_helpers.cited(found[HARDENED]) == [(f"{limits}.{key}", value)]
         assert found[WEAK].status is Status.FAIL
         assert found[WEAK].reason.endswith(f"Resources.Limits.{key} is not set")
-        assert _fields(found[WEAK]) == [(f"{limits}.{key}", "null")]
+        assert live_helpers.cited(found[WEAK]) == [(f"{limits}.{key}", "null")]
 
 
 def test_secrets_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
@@ -199,14 +194,14 @@ def test_secrets_of_the_rig_services(swarm_facts: ProjectFacts) -> None:
         Status.FAIL,
         "secrets in plain text: DB_PASSWORD is written in the service spec",
     )
-    assert _fields(weak) == [(f"{CONTAINER}.Env", "DB_PASSWORD=****")]
+    assert live_helpers.cited(weak) == [(f"{CONTAINER}.Env", "DB_PASSWORD=****")]
     hardened = found[HARDENED]
     secret = engine_rig.PREFIX + "db-password"
     assert (hardened.status, hardened.reason) == (
         Status.PASS,
         f"takes swarm secrets as files, not from the environment ({secret})",
     )
-    assert _fields(hardened) == [(f"{CONTAINER}.Secrets", f'["{secret}"]')]
+    assert live_helpers.cited(hardened) == [(f"{CONTAINER}.Secrets", f'["{secret}"]')]
 
 
 def test_swarm_settings_of_the_rig(swarm_facts: ProjectFacts) -> None:
@@ -215,13 +210,13 @@ def test_swarm_settings_of_the_rig(swarm_facts: ProjectFacts) -> None:
 
     assert autolock.status is Status.FAIL
     assert autolock.reason.startswith("auto-lock is off")
-    assert _fields(autolock) == [("Spec.EncryptionConfig.AutoLockManagers", "false")]
+    assert live_helpers.cited(autolock) == [("Spec.EncryptionConfig.AutoLockManagers", "false")]
     assert autolock.target.kind.value == "swarm"
     assert (certs.status, certs.reason) == (
         Status.PASS,
         "node certificates last 90 days and are renewed before they expire",
     )
-    assert _fields(certs) == [("Spec.CAConfig.NodeCertExpiry", str(90 * DAY))]
+    assert live_helpers.cited(certs) == [("Spec.CAConfig.NodeCertExpiry", str(90 * DAY))]
 
 
 def test_overlay_networks_of_the_rig(swarm_facts: ProjectFacts) -> None:
@@ -262,7 +257,7 @@ def test_user_of_an_image_not_on_the_engine_is_left_to_a_person() -> None:
 
     assert finding.status is Status.UNKNOWN
     assert finding.reason.startswith("ContainerSpec.User is not set and the image nginx:1.27 ")
-    assert _fields(finding)[1] == (f"{CONTAINER}.Image", "nginx:1.27@sha256:ab12")
+    assert live_helpers.cited(finding)[1] == (f"{CONTAINER}.Image", "nginx:1.27@sha256:ab12")
 
 
 def test_local_image_found_by_digest_or_normalised_tag() -> None:
@@ -464,7 +459,7 @@ def test_engines_without_a_swarm_answer_only_the_swarm_items() -> None:
             "not part of a swarm: Swarm.LocalNodeState is inactive",
         )
         assert finding.target == facts.engines[0].target
-        assert _fields(finding) == [("Swarm.LocalNodeState", "inactive")]
+        assert live_helpers.cited(finding) == [("Swarm.LocalNodeState", "inactive")]
 
 
 def test_join_tokens_are_never_kept(swarm_facts: ProjectFacts) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import engine_rig
+import live_helpers
 import pytest
 
 from reviewtui.detect.live_checks import (
@@ -151,10 +152,6 @@ def _by_service(facts: ProjectFacts, detector: str) -> dict[str, Finding]:
     }
 
 
-def _fields(finding: Finding) -> list[tuple[str, str]]:
-    return [(evidence.field, evidence.snippet) for evidence in finding.evidence]
-
-
 def _has_bridge(facts: ProjectFacts) -> bool:
     return any(network.name == "bridge" for network in facts.engines[0].networks)
 
@@ -170,7 +167,7 @@ def test_socket_and_etc_mounts_fail(facts: ProjectFacts) -> None:
         Status.FAIL,
         "mounts the Docker socket (/var/run/docker.sock): access to it is root on the host",
     )
-    assert _fields(socket[SOCKET]) == [
+    assert live_helpers.cited(socket[SOCKET]) == [
         (
             MOUNTS,
             '{"Source": "/var/run/docker.sock", "Target": "/var/run/docker.sock", "Type": "bind"}',
@@ -181,7 +178,7 @@ def test_socket_and_etc_mounts_fail(facts: ProjectFacts) -> None:
         Status.FAIL,
         "mounts sensitive host paths: /etc (writable)",
     )
-    assert _fields(sensitive[SOCKET]) == [
+    assert live_helpers.cited(sensitive[SOCKET]) == [
         (MOUNTS, '{"Source": "/etc", "Target": "/host-etc", "Type": "bind"}')
     ]
     for name in (HARDENED, WEAK):
@@ -189,7 +186,7 @@ def test_socket_and_etc_mounts_fail(facts: ProjectFacts) -> None:
             Status.PASS,
             "no mount brings in the Docker socket",
         )
-        assert _fields(socket[name]) == [(MOUNTS, "null")]
+        assert live_helpers.cited(socket[name]) == [(MOUNTS, "null")]
         assert sensitive[name].status is Status.PASS
     assert sensitive[TUNED].status is Status.PASS  # /srv and a volume
 
@@ -203,7 +200,7 @@ def test_privileged_port_and_untagged_image_fail(facts: ProjectFacts) -> None:
         Status.FAIL,
         f"publishes privileged host ports (below 1024): {LOW_PORT}",
     )
-    assert _fields(ports[SOCKET]) == [
+    assert live_helpers.cited(ports[SOCKET]) == [
         (
             PORTS,
             f'{{"Protocol": "tcp", "PublishMode": "host", "PublishedPort": {LOW_PORT}, '
@@ -225,7 +222,7 @@ def test_privileged_port_and_untagged_image_fail(facts: ProjectFacts) -> None:
         Status.FAIL,
         f"image {UNTAGGED}:latest uses the moving tag latest",
     )
-    assert _fields(tags[SOCKET]) == [(f"{CONTAINER}.Image", f"{UNTAGGED}:latest")]
+    assert live_helpers.cited(tags[SOCKET]) == [(f"{CONTAINER}.Image", f"{UNTAGGED}:latest")]
     assert (tags[HARDENED].status, tags[HARDENED].reason) == (
         Status.PASS,
         f"image {engine_rig.HARDENED_IMAGE} pins version {engine_rig.RUN}",
@@ -236,7 +233,10 @@ def test_privileged_port_and_untagged_image_fail(facts: ProjectFacts) -> None:
         f"image {engine_rig.WEAK_IMAGE} is not pinned by digest: its tag can be moved to "
         "other content; swarm pinned no digest (--no-resolve-image, or no registry)"
     )
-    assert _fields(weak) == [(f"{CONTAINER}.Image", engine_rig.WEAK_IMAGE), ("RepoDigests", "[]")]
+    assert live_helpers.cited(weak) == [
+        (f"{CONTAINER}.Image", engine_rig.WEAK_IMAGE),
+        ("RepoDigests", "[]"),
+    ]
     assert weak.evidence[1].path == f"default: image {engine_rig.WEAK_IMAGE}"
 
 
@@ -250,7 +250,7 @@ def test_propagation_and_tmpfs(facts: ProjectFacts) -> None:
         "shares mount propagation with the host: /srv (rshared); mounts made in the "
         "container appear on the host",
     )
-    assert _fields(tuned) == [
+    assert live_helpers.cited(tuned) == [
         (
             MOUNTS,
             '{"BindOptions": {"Propagation": "rshared"}, "Source": "/srv", "Target": "/srv", '
@@ -262,7 +262,7 @@ def test_propagation_and_tmpfs(facts: ProjectFacts) -> None:
         Status.PASS,
         "tmpfs mounts keep noexec and nosuid: /tmp",
     )
-    assert _fields(tmpfs[TUNED]) == [
+    assert live_helpers.cited(tmpfs[TUNED]) == [
         (MOUNTS, '{"Target": "/tmp", "TmpfsOptions": {"SizeBytes": 1000000}, "Type": "tmpfs"}')
     ]
     assert (tmpfs[WEAK].status, tmpfs[WEAK].reason) == (Status.PASS, "no tmpfs mount")
@@ -278,16 +278,16 @@ def test_what_swarm_services_cannot_do(facts: ProjectFacts) -> None:
             Status.PASS,
             "swarm services cannot be privileged: ContainerSpec has no Privileged field",
         )
-        assert _fields(privileged[name]) == [(f"{CONTAINER}.Privileged", "null")]
+        assert live_helpers.cited(privileged[name]) == [(f"{CONTAINER}.Privileged", "null")]
         assert (devices[name].status, devices[name].reason) == (
             Status.PASS,
             "swarm services cannot map host devices: ContainerSpec has no Devices field",
         )
-        assert _fields(devices[name]) == [(f"{CONTAINER}.Devices", "null")]
+        assert live_helpers.cited(devices[name]) == [(f"{CONTAINER}.Devices", "null")]
     weak = namespaces[WEAK]
     assert weak.status is Status.PASS
     assert weak.reason.startswith("keeps its own namespaces: not on the host network, and a swarm")
-    assert [field for field, _ in _fields(weak)] == [
+    assert [field for field, _ in live_helpers.cited(weak)] == [
         "Spec.TaskTemplate.Networks",
         f"{CONTAINER}.PidMode",
     ]
@@ -310,7 +310,7 @@ def test_confinement_on_this_engine(facts: ProjectFacts) -> None:
     weak = profiles[WEAK]
     assert weak.status is Status.PASS
     assert weak.reason.startswith("the engine's default seccomp")
-    assert _fields(weak)[0] == (f"{CONTAINER}.Privileges", "null")
+    assert live_helpers.cited(weak)[0] == (f"{CONTAINER}.Privileges", "null")
     assert weak.evidence[1].path == "default: engine /info"
     version = api_version(engine)
     assert version is not None
@@ -324,7 +324,7 @@ def test_confinement_on_this_engine(facts: ProjectFacts) -> None:
             "NoNewPrivileges (API 1.44): only the daemon's default can set it, and none was "
             "seen; check the nodes"
         )
-        assert _fields(finding) == [
+        assert live_helpers.cited(finding) == [
             ("ApiVersion", engine.version["ApiVersion"]),
             (f"{CONTAINER}.Privileges.NoNewPrivileges", "null"),
         ]
@@ -342,13 +342,16 @@ def test_networks_of_the_services(facts: ProjectFacts) -> None:
         "a back end (no published ports) on networks that are not internal: "
         f"{engine_rig.PREFIX}encrypted",
     )
-    assert [field for field, _ in _fields(hardened)] == ["Spec.TaskTemplate.Networks", "Internal"]
+    assert [field for field, _ in live_helpers.cited(hardened)] == [
+        "Spec.TaskTemplate.Networks",
+        "Internal",
+    ]
     assert hardened.evidence[1].path == f"default: network {engine_rig.PREFIX}encrypted"
     assert (segmentation[TUNED].status, segmentation[TUNED].reason) == (
         Status.PASS,
         f"a back end only on internal networks: {INTERNAL}",
     )
-    assert _fields(segmentation[TUNED])[1] == ("Internal", "true")
+    assert live_helpers.cited(segmentation[TUNED])[1] == ("Internal", "true")
     assert (segmentation[WEAK].status, segmentation[WEAK].reason) == (
         Status.NOT_APPLICABLE,
         "a front end: it publishes ports",
@@ -368,7 +371,7 @@ def test_networks_of_the_services(facts: ProjectFacts) -> None:
             "attached to no network: its tasks join each node's default bridge, and the "
             "engine has no default bridge (no network named bridge) here: check the nodes",
         )
-        assert _fields(bare)[0] == ("Spec.TaskTemplate.Networks", "null")
+        assert live_helpers.cited(bare)[0] == ("Spec.TaskTemplate.Networks", "null")
         assert bare.evidence[1].path == "default: engine /networks"
     assert segmentation[BARE].status is bare.status
     # Published in host mode, its tasks are on the bridge too.
@@ -385,7 +388,7 @@ def test_health_init_and_logs(facts: ProjectFacts) -> None:
         Status.PASS,
         "the HEALTHCHECK of its image applies",
     )
-    assert _fields(health[HARDENED]) == [
+    assert live_helpers.cited(health[HARDENED]) == [
         (f"{CONTAINER}.Healthcheck", "null"),
         ("Config.Healthcheck", '{"Interval": 30000000000, "Test": ["CMD", "/bin/true"]}'),
     ]
@@ -393,7 +396,9 @@ def test_health_init_and_logs(facts: ProjectFacts) -> None:
         Status.PASS,
         "ContainerSpec.Healthcheck sets a test",
     )
-    assert _fields(health[TUNED]) == [(f"{CONTAINER}.Healthcheck.Test", '["CMD-SHELL", "true"]')]
+    assert live_helpers.cited(health[TUNED]) == [
+        (f"{CONTAINER}.Healthcheck.Test", '["CMD-SHELL", "true"]')
+    ]
     assert health[WEAK].status is Status.FAIL
     assert health[SOCKET].status is Status.UNKNOWN  # its untagged image is not here
     assert (init[TUNED].status, init[TUNED].reason) == (
@@ -406,18 +411,21 @@ def test_health_init_and_logs(facts: ProjectFacts) -> None:
         "ContainerSpec.Init is false: sleep from Config.Cmd runs as PID 1 and must reap "
         "zombies and handle signals itself",
     )
-    assert _fields(weak) == [(f"{CONTAINER}.Init", "false"), ("Config.Cmd", '["sleep", "3600"]')]
+    assert live_helpers.cited(weak) == [
+        (f"{CONTAINER}.Init", "false"),
+        ("Config.Cmd", '["sleep", "3600"]'),
+    ]
     assert init[BARE].status is Status.UNKNOWN
     assert (logs[TUNED].status, logs[TUNED].reason) == (
         Status.PASS,
         "json-file rotates at max-size 1m",
     )
-    assert _fields(logs[TUNED]) == [
+    assert live_helpers.cited(logs[TUNED]) == [
         ("Spec.TaskTemplate.LogDriver", '{"Name": "json-file", "Options": {"max-size": "1m"}}')
     ]
     if engine.daemon_config is None and engine.info.get("LoggingDriver") == "json-file":
         assert logs[WEAK].status is Status.UNKNOWN
-        assert _fields(logs[WEAK]) == [
+        assert live_helpers.cited(logs[WEAK]) == [
             ("Spec.TaskTemplate.LogDriver", "null"),
             ("LoggingDriver", "json-file"),
         ]
@@ -431,19 +439,19 @@ def test_ulimits_and_kernel_settings(facts: ProjectFacts) -> None:
         Status.PASS,
         "ulimits set: nofile 1024/2048",
     )
-    assert _fields(ulimits[TUNED]) == [
+    assert live_helpers.cited(ulimits[TUNED]) == [
         (f"{CONTAINER}.Ulimits", '[{"Hard": 2048, "Name": "nofile", "Soft": 1024}]')
     ]
     if facts.engines[0].daemon_config is None:
         assert ulimits[WEAK].status is Status.UNKNOWN
-        assert _fields(ulimits[WEAK]) == [(f"{CONTAINER}.Ulimits", "null")]
+        assert live_helpers.cited(ulimits[WEAK]) == [(f"{CONTAINER}.Ulimits", "null")]
     assert (kernel[TUNED].status, kernel[TUNED].reason) == (
         Status.FAIL,
         "sysctl net.ipv4.ip_forward=1",
     )
-    assert _fields(kernel[TUNED]) == [(f"{CONTAINER}.Sysctls", "net.ipv4.ip_forward=1")]
+    assert live_helpers.cited(kernel[TUNED]) == [(f"{CONTAINER}.Sysctls", "net.ipv4.ip_forward=1")]
     assert kernel[WEAK].status is Status.PASS
-    assert _fields(kernel[WEAK]) == [
+    assert live_helpers.cited(kernel[WEAK]) == [
         (f"{CONTAINER}.Sysctls", "null"),
         (f"{CONTAINER}.OomScoreAdj", "null"),
     ]
@@ -660,7 +668,7 @@ def test_sensitive_paths_read_only_and_propagation_forms() -> None:
         Status.FAIL,
         "mounts sensitive host paths: /var/lib/docker (read-only)",
     )
-    assert _fields(sensitive) == [
+    assert live_helpers.cited(sensitive) == [
         (MOUNTS, '{"ReadOnly": true, "Source": "/var/lib/docker", "Target": "/d", "Type": "bind"}')
     ]
     assert (propagation.status, propagation.reason) == (
@@ -680,7 +688,7 @@ def test_tmpfs_options_that_allow_exec() -> None:
         "tmpfs allows what Docker forbids by default: /run (exec, suid); dropped programs can "
         "run from it",
     )
-    assert _fields(finding) == [
+    assert live_helpers.cited(finding) == [
         (
             MOUNTS,
             '{"Target": "/run", "TmpfsOptions": {"Options": [["exec"], ["suid"]]}, '
@@ -721,7 +729,7 @@ def test_confinement_switched_off(
     finding = _judge("security_profiles", facts)
 
     assert (finding.status, finding.reason) == (Status.FAIL, reason)
-    assert _fields(finding) == cited
+    assert live_helpers.cited(finding) == cited
 
 
 def test_confinement_kept() -> None:
@@ -743,7 +751,7 @@ def test_confinement_kept() -> None:
         "the engine's default seccomp profile applies (the engine runs without AppArmor or "
         "SELinux)",
     )
-    assert _fields(kept) == [
+    assert live_helpers.cited(kept) == [
         (f"{CONTAINER}.Privileges", '{"SELinuxContext": {"Disable": true}}'),
         ("SecurityOptions", '["name=seccomp,profile=builtin"]'),
     ]
@@ -876,7 +884,7 @@ def test_segmentation_and_bridge_by_network() -> None:
         "attached to no network: its tasks join docker0, shared with every container "
         "started without a network",
     )
-    assert _fields(bridged) == [("Spec.TaskTemplate.Networks", "null")]
+    assert live_helpers.cited(bridged) == [("Spec.TaskTemplate.Networks", "null")]
     assert _judge("default_bridge", on_bridge).reason.startswith("attached to the network bridge")
     host_mode = _with_ports({"TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"})
     host_mode.engines[0].networks = [NetworkFacts("h", BRIDGE)]
@@ -902,7 +910,9 @@ def test_host_network_by_id() -> None:
         Status.FAIL,
         "shares the host's network namespace: attached to the host network",
     )
-    assert _fields(namespaces) == [("Spec.TaskTemplate.Networks", f'[{{"Target": "{"h" * 64}"}}]')]
+    assert live_helpers.cited(namespaces) == [
+        ("Spec.TaskTemplate.Networks", f'[{{"Target": "{"h" * 64}"}}]')
+    ]
 
 
 def test_networks_the_engine_does_not_list() -> None:
@@ -1047,7 +1057,7 @@ def test_ulimits_and_kernel_forms() -> None:
         Status.FAIL,
         "OomScoreAdj -900 makes the OOM killer take other host processes first",
     )
-    assert _fields(oom) == [(f"{CONTAINER}.OomScoreAdj", "-900")]
+    assert live_helpers.cited(oom) == [(f"{CONTAINER}.OomScoreAdj", "-900")]
 
 
 # -- the swarm items on engines that manage no swarm ----------------------------------------
@@ -1071,7 +1081,7 @@ def test_swarm_items_on_a_worker_and_an_unswarmed_engine(item: str) -> None:
         Status.UNKNOWN,
         "a swarm worker: ask a manager; only managers hold the swarm's settings",
     )
-    assert _fields(worker) == [
+    assert live_helpers.cited(worker) == [
         ("Swarm.LocalNodeState", "active"),
         ("Swarm.ControlAvailable", "false"),
     ]

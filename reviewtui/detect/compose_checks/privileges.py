@@ -3,6 +3,9 @@ profiles and host namespaces (CIS 5.2-5.5, 5.10, 5.16, 5.17, 5.21, 5.22, 5.26, 5
 
 from __future__ import annotations
 
+# COMMON_CAPS stays importable from here, where it used to live.
+from reviewtui.detect.capabilities import COMMON_CAPS as COMMON_CAPS
+from reviewtui.detect.capabilities import DANGEROUS_CAPS, CapabilityOutcome, judge_capabilities
 from reviewtui.detect.compose_checks.findings import Check, finding, names, per_service, services
 from reviewtui.model import Finding, Status
 from reviewtui.project.compose import ComposeProject, ComposeService
@@ -10,37 +13,6 @@ from reviewtui.project.compose_views import is_true
 from reviewtui.project.daemon import DaemonConfig
 from reviewtui.project.facts import ProjectFacts
 
-# Capabilities a service may add back after dropping ALL without it being remarkable:
-# the engine's defaults, less NET_RAW (forged packets) and MKNOD (device nodes).
-COMMON_CAPS = frozenset(
-    """CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP SETFCAP NET_BIND_SERVICE
-    SYS_CHROOT AUDIT_WRITE""".split()
-)
-# Capabilities that amount to root on the host, or reach past the container, with what
-# each allows; the most dangerous come first, so a reason names the worst one.
-DANGEROUS_CAPS = {
-    "ALL": "is every capability at once",
-    "SYS_ADMIN": "allows mounts and namespace changes, close to root on the host",
-    "SYS_MODULE": "loads modules into the host's kernel",
-    "SYS_RAWIO": "gives raw access to memory and I/O ports",
-    "NET_ADMIN": "reconfigures interfaces, routes and firewall rules",
-    "BPF": "loads BPF programs into the host's kernel",
-    "SYS_BOOT": "can reboot the host",
-    "PERFMON": "observes every process of the host through perf events",
-    "SYS_TIME": "sets the host's clock, for every container",
-    "SYS_NICE": "schedules in real time ahead of every host process",
-    "IPC_LOCK": "locks host memory that cannot be reclaimed",
-    "LEASE": "takes leases that stall the host's access to mounted files",
-    "SYSLOG": "reads the host's kernel log",
-    "SYS_PTRACE": "traces other processes and reads their memory",
-    "DAC_READ_SEARCH": "bypasses read permissions and opens host files by handle",
-    "MAC_ADMIN": "changes the AppArmor or SELinux policy",
-    "MAC_OVERRIDE": "bypasses the AppArmor or SELinux policy",
-    "LINUX_IMMUTABLE": "clears immutable and append-only flags",
-    "AUDIT_CONTROL": "changes the host's audit rules",
-    "SYS_RESOURCE": "overrides resource limits",
-    "CHECKPOINT_RESTORE": "checkpoints and restores other processes",
-}
 _HOST_NAMESPACE_KEYS = ("network_mode", "net", "pid", "ipc", "uts", "userns_mode", "cgroup")
 
 
@@ -69,51 +41,47 @@ def capabilities(service: ComposeService, key: str) -> list[tuple[str, int]]:
     ]
 
 
-def _dangerous_reason(dangerous: list[str]) -> str:
-    ordered = sorted(set(dangerous), key=list(DANGEROUS_CAPS).index)
-    worst = ordered[0]
-    return f"cap_add grants {names(ordered)}: {worst} {DANGEROUS_CAPS[worst]}"
-
-
 def _cap_drop_all(project: ComposeProject, service: ComposeService) -> Finding:
     """PASS when ``cap_drop`` holds ALL and ``cap_add`` only common capabilities (CIS 5.4)."""
-    if is_true(service.get("privileged")):
+    verdict = judge_capabilities(
+        capabilities(service, "cap_add"),
+        capabilities(service, "cap_drop"),
+        privileged=is_true(service.get("privileged")),
+    )
+    named = list(verdict.names)
+    if verdict.outcome is CapabilityOutcome.PRIVILEGED:
         return finding(
             service,
-            Status.FAIL,
+            verdict.status,
             "privileged: the container holds every capability whatever cap_drop says",
             service.evidence("privileged"),
         )
-    added = capabilities(service, "cap_add")
-    dangerous = [(name, index) for name, index in added if name in DANGEROUS_CAPS]
-    if dangerous:
+    if verdict.outcome is CapabilityOutcome.DANGEROUS:
+        worst = named[0]
         return finding(
             service,
-            Status.FAIL,
-            _dangerous_reason([name for name, _ in dangerous]),
-            *(service.evidence("cap_add", index) for _, index in dangerous),
+            verdict.status,
+            f"cap_add grants {names(named)}: {worst} {DANGEROUS_CAPS[worst]}",
+            *(service.evidence("cap_add", index) for index in verdict.cited),
         )
-    dropped = capabilities(service, "cap_drop")
-    drop_all = next((index for name, index in dropped if name == "ALL"), None)
-    if drop_all is None:
+    if verdict.outcome is CapabilityOutcome.KEEPS_DEFAULTS:
         return finding(
             service,
-            Status.FAIL,
+            verdict.status,
             "cap_drop does not drop ALL: the engine's 14 "
             "default capabilities stay, NET_RAW among them",
             service.evidence("cap_drop"),
         )
-    unusual = [(name, index) for name, index in added if name not in COMMON_CAPS]
-    if unusual:
+    if verdict.outcome is CapabilityOutcome.UNUSUAL:
         return finding(
             service,
-            Status.FAIL,
-            f"drops ALL but adds back {names([name for name, _ in unusual])}",
-            *(service.evidence("cap_add", index) for _, index in unusual),
+            verdict.status,
+            f"drops ALL but adds back {names(named)}",
+            *(service.evidence("cap_add", index) for index in verdict.cited),
         )
-    kept = sorted({name for name, _ in added})
-    reason = f"drops ALL and adds back only {names(kept)}" if kept else "drops ALL capabilities"
-    return finding(service, Status.PASS, reason, service.evidence("cap_drop", drop_all))
+    reason = f"drops ALL and adds back only {names(named)}" if named else "drops ALL capabilities"
+    (drop_all,) = verdict.cited
+    return finding(service, verdict.status, reason, service.evidence("cap_drop", drop_all))
 
 
 def _daemon_enabling(daemons: list[DaemonConfig], key: str) -> DaemonConfig | None:

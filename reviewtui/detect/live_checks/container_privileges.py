@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reviewtui.detect.capabilities import DANGEROUS_CAPS, CapabilityOutcome, judge_capabilities
 from reviewtui.detect.compose_checks.findings import names
-from reviewtui.detect.compose_checks.privileges import COMMON_CAPS, DANGEROUS_CAPS
 from reviewtui.detect.compose_checks.user import is_root_user
 from reviewtui.detect.live_checks.findings import Detector, per_container
 from reviewtui.live.facts import ContainerFacts, EngineFacts
@@ -102,12 +102,6 @@ def _privileged(engine: EngineFacts, container: ContainerFacts) -> Finding:
     return _finding(container, Status.PASS, "HostConfig.Privileged is false", evidence)
 
 
-def _dangerous_reason(dangerous: list[str]) -> str:
-    ordered = sorted(set(dangerous), key=list(DANGEROUS_CAPS).index)
-    worst = ordered[0]
-    return f"CapAdd grants {names(ordered)}: {worst} {DANGEROUS_CAPS[worst]}"
-
-
 def _kept_defaults(dropped: list[str]) -> str:
     """How many of the default capabilities stay after a CapDrop without ALL."""
     kept = DEFAULT_CAPS - set(dropped)
@@ -121,46 +115,48 @@ def _cap_drop_all(engine: EngineFacts, container: ContainerFacts) -> Finding:
     """PASS when ``HostConfig.CapDrop`` holds ALL and ``CapAdd`` only common capabilities;
     FAIL for dangerous additions, and for privileged containers, which hold every
     capability whatever CapDrop says (CIS 5.4)."""
-    if _is_privileged(container):
+    verdict = judge_capabilities(
+        capability_names(container, "HostConfig.CapAdd"),
+        capability_names(container, "HostConfig.CapDrop"),
+        privileged=_is_privileged(container),
+    )
+    named = list(verdict.names)
+    if verdict.outcome is CapabilityOutcome.PRIVILEGED:
         return _finding(
             container,
-            Status.FAIL,
+            verdict.status,
             "HostConfig.Privileged is true: the container holds every capability "
             "whatever CapDrop says",
             container.evidence("HostConfig.Privileged"),
         )
-    added = capability_names(container, "HostConfig.CapAdd")
-    dangerous = [(name, entry) for name, entry in added if name in DANGEROUS_CAPS]
-    if dangerous:
+    if verdict.outcome is CapabilityOutcome.DANGEROUS:
+        worst = named[0]
         return _finding(
             container,
-            Status.FAIL,
-            _dangerous_reason([name for name, _ in dangerous]),
-            *(container.evidence("HostConfig.CapAdd", entry) for _, entry in dangerous),
+            verdict.status,
+            f"CapAdd grants {names(named)}: {worst} {DANGEROUS_CAPS[worst]}",
+            *(container.evidence("HostConfig.CapAdd", entry) for entry in verdict.cited),
         )
-    dropped = capability_names(container, "HostConfig.CapDrop")
-    drop_all = next((entry for name, entry in dropped if name == "ALL"), None)
-    if drop_all is None:
+    if verdict.outcome is CapabilityOutcome.KEEPS_DEFAULTS:
         return _finding(
             container,
-            Status.FAIL,
-            f"CapDrop does not drop ALL: {_kept_defaults([name for name, _ in dropped])}",
+            verdict.status,
+            f"CapDrop does not drop ALL: {_kept_defaults(named)}",
             container.evidence("HostConfig.CapDrop"),
         )
-    unusual = [(name, entry) for name, entry in added if name not in COMMON_CAPS]
-    if unusual:
+    if verdict.outcome is CapabilityOutcome.UNUSUAL:
         return _finding(
             container,
-            Status.FAIL,
-            f"drops ALL but adds back {names([name for name, _ in unusual])}",
-            *(container.evidence("HostConfig.CapAdd", entry) for _, entry in unusual),
+            verdict.status,
+            f"drops ALL but adds back {names(named)}",
+            *(container.evidence("HostConfig.CapAdd", entry) for entry in verdict.cited),
         )
-    kept = sorted({name for name, _ in added})
-    reason = f"drops ALL and adds back only {names(kept)}" if kept else "drops ALL capabilities"
+    reason = f"drops ALL and adds back only {names(named)}" if named else "drops ALL capabilities"
+    (drop_all,) = verdict.cited
     evidence = [container.evidence("HostConfig.CapDrop", drop_all)]
-    if kept:
+    if named:
         evidence.append(container.evidence("HostConfig.CapAdd"))
-    return _finding(container, Status.PASS, reason, *evidence)
+    return _finding(container, verdict.status, reason, *evidence)
 
 
 def _no_new_privileges(engine: EngineFacts, container: ContainerFacts) -> Finding:

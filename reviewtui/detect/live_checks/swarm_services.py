@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reviewtui.detect.capabilities import DANGEROUS_CAPS, CapabilityOutcome, judge_capabilities
 from reviewtui.detect.compose_checks.findings import names
-from reviewtui.detect.compose_checks.privileges import COMMON_CAPS, DANGEROUS_CAPS
 from reviewtui.detect.compose_checks.user import is_root_user
 from reviewtui.detect.dockerfile_checks.secrets import secret_value
 from reviewtui.detect.live_checks import container_settings
@@ -113,37 +113,36 @@ def _cap_drop_all(engine: EngineFacts, service: SwarmServiceFacts) -> Finding:
     (Swarm services cannot be privileged.)"""
     add_field = f"{CONTAINER}.CapabilityAdd"
     drop_field = f"{CONTAINER}.CapabilityDrop"
-    added = _capabilities(service, "CapabilityAdd")
-    dangerous = [(name, entry) for name, entry in added if name in DANGEROUS_CAPS]
-    if dangerous:
-        ordered = sorted({name for name, _ in dangerous}, key=list(DANGEROUS_CAPS).index)
+    verdict = judge_capabilities(
+        _capabilities(service, "CapabilityAdd"), _capabilities(service, "CapabilityDrop")
+    )
+    named = list(verdict.names)
+    if verdict.outcome is CapabilityOutcome.DANGEROUS:
+        worst = named[0]
         return service_finding(
             service,
-            Status.FAIL,
-            f"CapabilityAdd grants {names(ordered)}: {ordered[0]} {DANGEROUS_CAPS[ordered[0]]}",
-            *(service.evidence(add_field, entry) for _, entry in dangerous),
+            verdict.status,
+            f"CapabilityAdd grants {names(named)}: {worst} {DANGEROUS_CAPS[worst]}",
+            *(service.evidence(add_field, entry) for entry in verdict.cited),
         )
-    dropped = _capabilities(service, "CapabilityDrop")
-    drop_all = next((entry for name, entry in dropped if name == "ALL"), None)
-    if drop_all is None:
+    if verdict.outcome is CapabilityOutcome.KEEPS_DEFAULTS:
         return service_finding(
             service,
-            Status.FAIL,
+            verdict.status,
             "CapabilityDrop does not drop ALL: the engine's 14 default capabilities stay, "
             "NET_RAW among them",
             service.evidence(drop_field),
         )
-    unusual = [(name, entry) for name, entry in added if name not in COMMON_CAPS]
-    if unusual:
+    if verdict.outcome is CapabilityOutcome.UNUSUAL:
         return service_finding(
             service,
-            Status.FAIL,
-            f"drops ALL but adds back {names([name for name, _ in unusual])}",
-            *(service.evidence(add_field, entry) for _, entry in unusual),
+            verdict.status,
+            f"drops ALL but adds back {names(named)}",
+            *(service.evidence(add_field, entry) for entry in verdict.cited),
         )
-    kept = sorted({name for name, _ in added})
-    reason = f"drops ALL and adds back only {names(kept)}" if kept else "drops ALL capabilities"
-    return service_finding(service, Status.PASS, reason, service.evidence(drop_field, drop_all))
+    reason = f"drops ALL and adds back only {names(named)}" if named else "drops ALL capabilities"
+    (drop_all,) = verdict.cited
+    return service_finding(service, verdict.status, reason, service.evidence(drop_field, drop_all))
 
 
 # -- restart policy -------------------------------------------------------------------------
