@@ -432,3 +432,21 @@ async def test_the_overview_says_when_nothing_needs_a_look(
         await pilot.press("d")
         assert isinstance(app.screen, ChangesScreen)
         assert app.screen.query_one(OptionList).option_count == 1
+
+
+def test_a_reviewer_passing_a_failing_item_is_no_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = signed_project(tmp_path / "p", monkeypatch)
+    session = ReviewSession.open(root)
+    session.scan()
+    assert session.state("runtime.not-privileged").detected is Status.FAIL
+    session.set_verdict("runtime.not-privileged", Verdict.PASS)
+
+    changes = session.changes_since_signoff()
+    assert changes is not None
+    assert "runtime.not-privileged" not in ids(changes.fixed)
+    (change,) = [
+        c for c in changes.of(ChangeKind.VERDICT) if c.item_id == "runtime.not-privileged"
+    ]
+    assert "the reviewer's answer changed" in change.details

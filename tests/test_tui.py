@@ -977,3 +977,21 @@ async def test_the_palette_finds_items_by_title_and_opens_them(project: Path) ->
         await pilot.press("enter")
         await pilot.pause()
         assert item_screen(app).walk.current == "runtime.read-only-rootfs"
+
+
+async def test_quitting_with_a_note_half_typed_asks_first(project: Path) -> None:
+    session = ReviewSession.open(project)
+    app = ReviewApp(project, session)
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await finish_scan(app, pilot)
+        await pilot.press("enter", "e", *"half typed")
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running, "the first ctrl+q only warns"
+        assert any("not saved: ctrl+s saves it" in notice for notice in notices(app))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        first = session.catalogue.checklists[0].items[0].id
+        assert session.state(first).note == "half typed"

@@ -412,6 +412,9 @@ def _item_changes(item: Item, old: Review, new: Review) -> list[ItemChange]:
     expired = _expired_since(before.waivers, after.waivers)
     answered = answer_changes(before.answer, after.answer)
     kind = _verdict_kind(before.verdict, after.verdict)
+    if kind is ChangeKind.FIXED and before.detected is after.detected:
+        # The reviewer's answer moved, not the project: nothing was fixed.
+        kind = ChangeKind.VERDICT
     if kind is not None:
         # Say so when a waiver or the reviewer, not the project, changed the verdict.
         causes = [_EXPIRED_CAUSE] if expired else []

@@ -117,6 +117,7 @@ class ReviewApp(App[None]):
         """True after a save failed, until one works again."""
         self._announce_scan = False
         self._quit_unsaved = False
+        self._quit_typed: object = None
         self._failure_notice = ""
         self._open_error = ""
         self.review_changed: Signal[None] = Signal(self, "review-changed")
@@ -381,7 +382,19 @@ class ReviewApp(App[None]):
                 self.notify(f"Saved {review_file_label(self.session)}", markup=False)
 
     async def action_quit(self) -> None:
-        """Quit; with unsaved answers, try once more and ask for a second q."""
+        """Quit; with unsaved answers, try once more and ask for a second q. Text typed
+        in a dialog and not saved yet also asks first: nothing typed is lost unasked."""
+        screen = self.screen
+        typing = getattr(screen, "has_unsaved_text", None)
+        if typing is not None and typing() and self._quit_typed is not screen:
+            self._quit_typed = screen
+            self.notify(
+                "What you typed here is not saved: ctrl+s saves it; press ctrl+q again "
+                "to quit without it.",
+                severity="warning",
+                timeout=10,
+            )
+            return
         if self.unsaved and not self._quit_unsaved:
             with self.saving():
                 self.session.save()

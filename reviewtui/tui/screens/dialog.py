@@ -26,6 +26,11 @@ class DialogScreen(ModalScreen[ResultT]):
         """Close without a result."""
         self.dismiss(None)
 
+    def has_unsaved_text(self) -> bool:
+        """Whether the reviewer typed something here that is not saved yet, so quitting
+        now would lose it."""
+        return False
+
     def action_submit(self) -> None:
         """Validate and close with a result."""
         raise NotImplementedError

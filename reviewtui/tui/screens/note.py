@@ -35,6 +35,10 @@ class NoteScreen(DialogScreen[str]):
                 yield Button("Save note", id="submit", variant="primary")
                 yield Button("Cancel", id="cancel")
 
+    def has_unsaved_text(self) -> bool:
+        """The note as typed differs from the note as saved."""
+        return self.query_one("#note", TextArea).text.rstrip() != self.note.rstrip()
+
     def on_mount(self) -> None:
         """Put the cursor at the end of the note, ready to type."""
         area = self.query_one("#note", TextArea)

@@ -36,6 +36,10 @@ class RiskReasonScreen(DialogScreen[str]):
                 yield Button("Accept risk", id="submit", variant="warning")
                 yield Button("Cancel", id="cancel")
 
+    def has_unsaved_text(self) -> bool:
+        """A reason was typed and not yet given."""
+        return self.query_one("#reason", Input).value.strip() != self.reason.strip()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the field saves."""
         event.stop()
