@@ -99,7 +99,7 @@ EXPECTED_ITEMS = {
         ("runtime.init-process", "init_process", "low"),
         ("runtime.shared-volumes", "shared_volumes", "low"),
         ("runtime.live-matches-compose", "compose_drift", "high"),
-        ("runtime.ports-justified", None, "low"),
+        ("runtime.ports-justified", "published_ports", "low"),
         ("runtime.limits-sized", None, "low"),
     ],
     "operations": [
@@ -120,7 +120,7 @@ EXPECTED_ITEMS = {
         ("operations.incident-response", None, "medium"),
         ("operations.exec-audited", None, "medium"),
         ("operations.log-retention", None, "medium"),
-        ("operations.sprawl-cleanup", None, "low"),
+        ("operations.sprawl-cleanup", "engine_sprawl", "low"),
         ("operations.secrets-rotation", None, "medium"),
         ("operations.exceptions-documented", None, "low"),
         ("operations.swarm-autolock", "swarm_autolock", "medium"),

@@ -18,6 +18,7 @@ from reviewtui.detect.live_checks import (
     container_privileges,
     container_settings,
     daemon,
+    engine_inventory,
     image_config,
     swarm_cluster,
     swarm_lifecycle,
@@ -42,6 +43,7 @@ _MODULES = (
     swarm_network,
     swarm_lifecycle,
     swarm_cluster,
+    engine_inventory,
 )
 
 

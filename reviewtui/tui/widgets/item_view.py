@@ -212,10 +212,13 @@ def detected_content(state: ItemState, limit: int | None = None) -> HangingText:
             [
                 Line(title),
                 Line(
-                    Content.styled(
-                        "Nothing in this project is a target of this item, so a person "
-                        "must answer it.",
-                        "$text-muted",
+                    Content.assemble(
+                        (
+                            "Nothing in this project is a target of this item, so a person "
+                            "must answer it. Look at: ",
+                            "$text-muted",
+                        ),
+                        prose(item.evidence),
                     )
                 ),
             ]
