@@ -471,13 +471,8 @@ def _exit_status(session: ReviewSession, fail_on: str) -> int:
     from reviewtui.model import Severity
     from reviewtui.review.model import Verdict
 
-    unread = [engine.host for engine in session.review.engines if engine.error]
-    if unread:
-        print(
-            f"reviewtui: could not read engine {', '.join(unread)}; "
-            "the items it would answer need a person",
-            file=sys.stderr,
-        )
+    # The problems already named each engine on stderr, with the reason.
+    if any(engine.error for engine in session.review.engines):
         return EXIT_FAILED
     if fail_on == "none":
         return EXIT_OK

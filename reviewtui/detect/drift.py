@@ -244,7 +244,7 @@ def _finding(join: Join, differences: list[Difference], compared: int) -> Findin
         reason = (
             f"differs from {where} on {count} setting{'s' if count > 1 else ''}: {_listed(weaker)}"
         )
-        extra = f"; without weakening it on {_listed(harmless)}" if harmless else ""
+        extra = f"; also, without weakening it, on {_listed(harmless)}" if harmless else ""
         if len(reason + extra) <= MAX_SNIPPET:
             reason += extra
         return Finding(join.container.target, Status.FAIL, reason, evidence)
