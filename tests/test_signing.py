@@ -15,13 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from textual.widgets import Input, Static
 
 from reviewtui.report import render, write_report
+from reviewtui.report.json_report import report_schema
 from reviewtui.report.summary import report_data
 from reviewtui.review import signing
-from reviewtui.review.model import Decision, SignOff
+from reviewtui.review.model import Decision, SignOff, Verdict, canonical_json
 from reviewtui.review.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.screens.signoff import SignOffScreen
@@ -276,6 +278,142 @@ def test_a_signature_made_for_git_is_no_sign_off(
     assert "bad signature: made for 'git', not for reviewtui sign-offs" in result.stdout
 
 
+# Rounds of sign-offs
+
+
+def test_a_second_round_of_sign_offs_supersedes_the_first(weak_project: Path, keys: Keys) -> None:
+    path = weak_project / ".reviewtui" / "review.json"
+    report = path.with_name("report.md")
+    scan = ("scan", str(weak_project), "--review", str(path), "--fail-on", "none")
+    assert run(*scan).returncode == 0
+    for decision in ("changes_required", "approved"):
+        ada = sign(path, name="Ada", decision=decision, key=keys.ada)
+        grace = sign(
+            path, name="Grace", email="grace@example.com", decision=decision, key=keys.grace
+        )
+        assert ada.returncode == 0 and grace.returncode == 0, ada.stderr + grace.stderr
+        if decision == "changes_required":
+            # The fix, and the rescan that finds it.
+            edit(weak_project / "Dockerfile", "FROM python:latest", "FROM python:3.12")
+            assert run(*scan).returncode == 0
+    assert run("export", str(path), "--output", str(report)).returncode == 0
+
+    for checked in (path, report):
+        result = run("verify", str(checked), "--allowed-signers", str(keys.allowed))
+        assert result.returncode == 0, result.stdout
+        lines = result.stdout.splitlines()
+        marks = [line.split()[0] for line in lines if " signed off '" in line]
+        assert marks == ["earlier", "earlier", "ok", "ok"]
+        assert result.stdout.count("signed earlier content (superseded): it covers") == 2
+        assert result.stdout.count("good signature by") == 4
+        assert lines[-1] == (
+            "verified: 4 sign-off(s) hold (4 signed, 0 unsigned); 2 signed earlier content "
+            "(superseded)"
+        )
+
+    # A bad signature of an earlier round still fails.
+    pristine = path.read_text()
+    edit(path, '"decision": "changes_required"', '"decision": "approved"')
+    forged = run("verify", str(path))
+    assert forged.returncode == 1
+    assert "bad signature: it does not match the sign-off" in forged.stdout
+    path.write_text(pristine)
+
+    # A change that nobody signed off: no sign-off covers the content now.
+    edit(weak_project / "Dockerfile", "FROM python:3.12", "FROM python:3.12\nUSER 10001")
+    assert run(*scan).returncode == 0
+    stale = run("verify", str(path))
+    assert stale.returncode == 1
+    assert stale.stdout.count("the content changed since this sign-off") == 4
+    assert stale.stdout.splitlines()[-1] == (
+        "NOT verified: 4 of 4 sign-off(s) failed; no sign-off covers the content as it stands"
+    )
+
+
+def test_a_sign_off_after_the_last_current_one_fails(weak_project: Path, keys: Keys) -> None:
+    # Ada signs, the content changes, Grace signs, and the change is undone: Grace's
+    # sign-off is the last, and the content changed since it.
+    session = ReviewSession.open(weak_project, autosave=False)
+    session.scan()
+    session.sign_off("Ada", "ada@example.com", "", Decision.APPROVED, key=str(keys.ada))
+    session.set_note("build.healthcheck", "Added for the release.")
+    session.sign_off("Grace", "grace@example.com", "", Decision.APPROVED, key=str(keys.grace))
+    session.set_note("build.healthcheck", "")
+    content_digest, checklists_digest = signing.review_digests(
+        session.review, session.catalogue, "weak"
+    )
+
+    checks = signing.check_signoffs(
+        session.review.signoffs, [content_digest], checklists_digest, session.digest()
+    )
+
+    assert [(c.good, c.current, c.superseded) for c in checks] == [
+        (True, True, False),
+        (False, False, False),
+    ]
+    assert "the content changed since this sign-off" in checks[1].details[1]
+
+
+# Why the allowed signers refuse
+
+
+def test_allowed_signers_patterns_are_for_ssh_keygen_to_judge(
+    weak_project: Path, review_file: Path, keys: Keys, tmp_path: Path
+) -> None:
+    signed_off(weak_project, keys.ada)
+    signers = tmp_path / "team_signers"
+    fingerprint = _fingerprint(keys.ada)
+
+    signers.write_text(f"*@example.com {_public(keys.ada)}\n")
+    wildcard = run("verify", str(review_file), "--allowed-signers", str(signers))
+    signers.write_text(f"*@example.com,!ada@example.com {_public(keys.ada)}\n")
+    negated = run("verify", str(review_file), "--allowed-signers", str(signers))
+
+    assert wildcard.returncode == 0, wildcard.stdout
+    assert f"good signature by ada@example.com, vouched for by {signers}" in wildcard.stdout
+    assert negated.returncode == 1
+    assert (
+        f"lists ED25519 key {fingerprint} for *@example.com, !ada@example.com, "
+        "not for ada@example.com" in negated.stdout
+    )
+
+
+def test_verify_and_sign_name_the_real_cause(
+    weak_project: Path, review_file: Path, keys: Keys, tmp_path: Path
+) -> None:
+    signed_off(weak_project, keys.ada)
+    signers = tmp_path / "signers"
+    key = f"ED25519 key {_fingerprint(keys.ada)}"
+
+    def verify_with(options: str) -> str:
+        signers.write_text(f"ada@example.com {options} {_public(keys.ada)}\n")
+        result = run("verify", str(review_file), "--allowed-signers", str(signers))
+        assert result.returncode == 1
+        return result.stdout
+
+    git_only = verify_with('namespaces="git"')
+    assert f"{signers} does not permit {key} in the namespace 'reviewtui' of sign-offs" in (
+        git_only
+    )
+    assert 'key is not permitted for use in signature namespace "reviewtui"' in git_only
+    assert "does not match the sign-off" not in git_only
+    retired = verify_with('valid-before="20200101"')
+    listed = f"{signers} lists {key} for ada@example.com, but not as valid at the time of"
+    assert listed in retired and "key has expired" in retired
+    assert "lists no signer" not in retired
+    future = verify_with('valid-after="20990101"')
+    assert listed in future and "key is not yet valid" in future
+
+    garbage = tmp_path / "garbage.key"
+    garbage.write_text("garbage\n")
+    refused = sign(review_file, key=garbage)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"reviewtui: error: --key {garbage}: not an SSH key: it holds neither a private "
+        "nor a public SSH key\n"
+    )
+
+
 # Where the key comes from
 
 
@@ -506,9 +644,57 @@ def test_the_canonical_content_is_the_same_from_the_session_and_the_report(
     )
     document = json.loads(content)
     assert document["format"] == "reviewtui-content" and document["project"] == "weak"
+    # Without meetings the content is what it was before meetings were signed.
+    assert sorted(document) == ["engines", "format", "items", "problems", "project", "version"]
     answer = document["items"]["build.healthcheck"]["answer"]
     assert answer["note"] == 'Ünïcode and "quotes"' and "updated" not in answer
     assert content.isprintable() and ", " not in content[:200]
+
+
+# Meetings
+
+
+def test_meetings_are_signed_and_in_the_json_report(
+    weak_project: Path, review_file: Path, keys: Keys
+) -> None:
+    session = ReviewSession.open(weak_project)
+    session.start_meeting(["Ada Lovelace", "Bob Builder"])
+    session.decide_in_meeting("build.healthcheck", Verdict.PASS, "", "Bob Builder")
+    session.end_meeting()
+    signoff = session.sign_off("Ada", "ada@example.com", "", Decision.APPROVED, key=str(keys.ada))
+    report = markdown_report(session)
+
+    content = json.loads(
+        signing.content_text(
+            "weak",
+            session.states(),
+            signing.problem_lines(session.review),
+            session.review.engines,
+            session.review.meetings,
+        )
+    )
+    assert content["meetings"][0]["attendees"] == ["Ada Lovelace", "Bob Builder"]
+    assert content["meetings"][0]["decisions"] == ["build.healthcheck"]
+    assert signing.digest_of(canonical_json(content)) == signoff.content_digest
+    assert run("verify", str(review_file)).returncode == 0
+    assert run("verify", str(report)).returncode == 0
+
+    document = json.loads(render(session, "json"))
+    jsonschema.Draft202012Validator(report_schema()).validate(document)
+    meeting = document["meetings"][0]
+    assert meeting["attendees"] == ["Ada Lovelace", "Bob Builder"]
+    assert meeting["decisions"] == ["build.healthcheck"] and meeting["ended"]
+    items = {item["id"]: item for item in document["items"]}
+    assert items["build.healthcheck"]["decided_by"] == "Bob Builder"
+    assert items["build.non-root-user"]["decided_by"] == ""
+
+    # An attendee's name changed in the review file: the content is not the one signed.
+    saved = json.loads(review_file.read_text())
+    saved["meetings"][0]["attendees"][1] = "Rob Builder"
+    review_file.write_text(json.dumps(saved))
+    renamed = run("verify", str(review_file))
+    assert renamed.returncode == 1
+    assert "the content changed since this sign-off" in renamed.stdout
 
 
 # The app
@@ -551,6 +737,25 @@ async def test_the_app_signs_with_gits_key_and_says_so(
     assert f"Key     ED25519 {_fingerprint(keys.ada)}\n" in result
     assert session.path is not None
     assert run("verify", str(session.path)).returncode == 0
+
+
+async def test_the_apps_export_holds_a_sign_off_made_meanwhile(
+    weak_project: Path, review_file: Path, keys: Keys
+) -> None:
+    session = ReviewSession.open(weak_project)
+    app = ReviewApp(weak_project, session, scan=False)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        signed = sign(review_file, name="Grace", email="grace@example.com", key=keys.grace)
+        assert signed.returncode == 0, signed.stderr
+        await pilot.press("x")
+        await pilot.pause()
+
+    report = weak_project / ".reviewtui" / "report.md"
+    assert "| Grace | grace@example.com |" in report.read_text()
+    assert [s.name for s in session.review.signoffs] == ["Grace"]
+    checked = run("verify", str(report), "--allowed-signers", str(keys.allowed))
+    assert checked.returncode == 0, checked.stdout
 
 
 def _fingerprint(key: Path) -> str:

@@ -4,11 +4,14 @@ For each sign-off it says who signed off what and when, whether the content is s
 the one signed, and whether the SSH signature is good: against the key the sign-off
 records, or with ``--allowed-signers FILE`` (ssh-keygen's format, as git's
 ``gpg.ssh.allowedSignersFile``) against the keys that file lists for the signer's
-email. With that file every sign-off must be signed. A Markdown report is checked
-against the seal at its end: the signatures over the content it holds, and the visible
-text, rendered again from the seal, character for character. Exits 0 when everything
-holds, 1 when something does not match (or there is nothing to verify), 2 for a usage
-error or a file that is neither a review file nor a report.
+email, as ``ssh-keygen -Y verify`` reads it (patterns such as ``*@example.com``,
+``namespaces=`` and validity times included). With that file every sign-off must be
+signed. A Markdown report is checked against the seal at its end: the signatures over
+the content it holds, and the visible text, rendered again from the seal, character
+for character. After rounds of sign-offs (:data:`ROUNDS_RULE`) the last sign-off must
+cover the content now and earlier ones that signed other content are superseded.
+Exits 0 when everything holds, 1 when something does not match (or there is nothing
+to verify), 2 for a usage error or a file that is neither a review file nor a report.
 """
 
 from __future__ import annotations
@@ -47,8 +50,24 @@ class Verification:
         return bool(self.checks) and not self.problems and all(c.good for c in self.checks)
 
 
+ROUNDS_RULE = (
+    "Rounds of sign-offs: the last sign-off must cover the content as it stands. An "
+    "earlier sign-off that signed other content (a round before a fix and a rescan) is "
+    "shown as 'signed earlier content (superseded)' and needs only a good signature. A "
+    "sign-off after the last one that covers the content now, or every sign-off when "
+    "none does, fails: the content changed since it."
+)
+"""How sign-offs of several rounds are judged, as --help and the README say it."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The file to check, who may sign, and the checklists to read it with."""
+    parser.epilog = (
+        f"{ROUNDS_RULE} Exit status: 0 when every signature is good and the latest "
+        "sign-off(s) cover the content as it stands; 1 when a signature is bad, no "
+        "sign-off covers the content now, or the report's text differs from its seal; 2 "
+        "for a usage error or a file that is neither a review file nor a report."
+    )
     parser.add_argument(
         "file", type=Path, help="a review file (review.json) or a Markdown report (report.md)"
     )
@@ -106,16 +125,19 @@ def verify_review(
     project = review.project or root.name
     problems = signing.problem_lines(review)
     states = session.states()
+    content = signing.content_text(project, states, problems, review.engines, review.meetings)
     contents = [
-        signing.digest_of(signing.content_text(project, states, problems, review.engines)),
+        signing.digest_of(content),
         signing.digest_of(signing.review_content_text(review, project, problems)),
     ]
     checklists = signing.digest_of(signing.checklists_text(catalogue.checklists))
-    checks = tuple(
-        signing.check_signoff(
-            s, contents, checklists, session.digest(), allowed, checklists_signed=False
-        )
-        for s in review.signoffs
+    checks = signing.check_signoffs(
+        review.signoffs,
+        contents,
+        checklists,
+        session.digest(),
+        allowed,
+        checklists_signed=False,
     )
     unknown = sorted(set(review.findings) - {item.id for item in catalogue.items})
     notes: tuple[str, ...] = ()
@@ -157,7 +179,9 @@ def verify_report(
     if not (isinstance(data, ReportData) and isinstance(link_base, str) and type(limit) is int):
         return Verification(f"{path}: Markdown report", (), ("the seal holds no report",))
 
-    content = signing.content_text(data.project, data.states, data.problems, data.engines)
+    content = signing.content_text(
+        data.project, data.states, data.problems, data.engines, data.meetings
+    )
     checklists = signing.checklists_text(section.checklist for section in data.sections)
     items = [item for section in data.sections for item in section.checklist.items]
     digest = signing.items_digest(data.states, items, data.project)
@@ -173,11 +197,12 @@ def verify_report(
         made = data.tool_version
         hint = f" (the report was made with reviewtui {made}, this is {__version__})"
         problems.append(difference + (hint if made != __version__ else ""))
-    checks = tuple(
-        signing.check_signoff(
-            s, [signing.digest_of(content)], signing.digest_of(checklists), digest, allowed
-        )
-        for s in data.signoffs
+    checks = signing.check_signoffs(
+        data.signoffs,
+        [signing.digest_of(content)],
+        signing.digest_of(checklists),
+        digest,
+        allowed,
     )
     heading = (
         f"{path}: Markdown report of {data.project}, content SHA-256 {signing.digest_of(content)}"
@@ -195,7 +220,7 @@ def describe(verification: Verification) -> str:
         signoff = check.signoff
         who = signoff.name + (f" <{signoff.email}>" if signoff.email else "")
         role = f" ({signoff.role})" if signoff.role else ""
-        mark = "ok" if check.good and check.signed else "unsigned" if check.good else "FAILED"
+        mark = _mark(check)
         lines.append(
             f"{mark:<9} {who}{role} signed off {signoff.decision.label!r} at {signoff.time}"
         )
@@ -207,14 +232,30 @@ def describe(verification: Verification) -> str:
     return "\n".join(strip_controls(line) for line in lines) + "\n"
 
 
+def _mark(check: SignOffCheck) -> str:
+    """The word in front of a sign-off: how it stands, in one short word."""
+    if not check.good:
+        return "FAILED"
+    if not check.signed:
+        return "unsigned"
+    return "earlier" if check.superseded else "ok"
+
+
 def _verdict(verification: Verification) -> str:
     checks = verification.checks
     signed = sum(1 for c in checks if c.good and c.signed)
     failed = sum(1 for c in checks if not c.good)
     if verification.good:
         unsigned = len(checks) - signed
-        return f"verified: {len(checks)} sign-off(s) hold ({signed} signed, {unsigned} unsigned)"
+        superseded = sum(1 for c in checks if c.superseded)
+        earlier = f"; {superseded} signed earlier content (superseded)" if superseded else ""
+        return (
+            f"verified: {len(checks)} sign-off(s) hold ({signed} signed, {unsigned} "
+            f"unsigned){earlier}"
+        )
     parts = [f"{failed} of {len(checks)} sign-off(s) failed"] if failed else []
+    if checks and not any(c.current for c in checks):
+        parts.append("no sign-off covers the content as it stands")
     if verification.problems:
         parts.append(f"{len(verification.problems)} other problem(s)")
     return "NOT verified: " + ("; ".join(parts) or "there is no sign-off to verify")

@@ -1,4 +1,4 @@
-"""The JSON report: every item with its findings, the reviewer's answer and the sign-offs."""
+"""The JSON report: every item with its findings and answer, the meetings, the sign-offs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from importlib import resources
 
 from reviewtui.model import Finding
 from reviewtui.report.summary import ReportData
+from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import ItemState, Verdict
 from reviewtui.waivers.model import Waiver
 
@@ -54,6 +55,7 @@ def report_document(data: ReportData) -> dict[str, object]:
         "items": [_item(state) for state in data.states],
         "problems": list(data.problems),
         "engines": [engine.to_dict() for engine in data.engines],
+        "meetings": [_meeting(meeting) for meeting in data.meetings],
         "changes": data.changes.to_dict() if data.changes is not None else None,
         "signoff": signoffs[-1] if signoffs else None,
         "signoffs": signoffs,
@@ -77,6 +79,7 @@ def _item(state: ItemState) -> dict[str, object]:
         "note": state.note,
         "owner": answer.owner if answer else "",
         "due": answer.due if answer else "",
+        "decided_by": answer.decided_by if answer else "",
         "detection_changed": state.detection_changed,
         "waived": state.waived,
         "waivers": [_waiver(waiver) for waiver in state.waivers],
@@ -86,6 +89,11 @@ def _item(state: ItemState) -> dict[str, object]:
         },
         "findings": [_finding(state, f) for f in state.findings],
     }
+
+
+def _meeting(meeting: Meeting) -> dict[str, object]:
+    """A meeting as the review file keeps it, with how long it lasted."""
+    return {**meeting.to_dict(), "minutes": meeting.minutes()}
 
 
 def _finding(state: ItemState, finding: Finding) -> dict[str, object]:

@@ -325,6 +325,20 @@ class ReviewSession:
         store.save(self.review, self.path)
         self._disk_stamp = _stamp(self.path)
 
+    def refresh_from_disk(self) -> bool:
+        """Merge in what another reviewtui saved to the review file since this session
+        read or wrote it (answers, sign-offs, meetings), as :meth:`save` would; returns
+        whether there was anything. A report exported then shows every sign-off made
+        meanwhile, such as one by ``reviewtui sign`` while the app is open."""
+        if self.path is None:
+            return False
+        stamp = _stamp(self.path)
+        if stamp is None or stamp == self._disk_stamp:
+            return False
+        self._merge_from_disk()
+        self._disk_stamp = stamp
+        return True
+
     def _merge_from_disk(self) -> None:
         assert self.path is not None
         try:

@@ -5,7 +5,7 @@ JSON document, with sorted keys, no spaces (``","`` and ``":"``) and non-ASCII
 characters as they are (:func:`~reviewtui.review.model.canonical_json`)::
 
     {"engines": [...], "format": "reviewtui-content", "items": {...},
-     "problems": [...], "project": "my-app", "version": 1}
+     "meetings": [...], "problems": [...], "project": "my-app", "version": 1}
 
 - ``items``: one entry per item id of the checklists that has findings, an answer or a
   waiver: ``{"answer": ..., "findings": [...], "waivers": [...]}``. ``findings`` are the
@@ -17,6 +17,9 @@ characters as they are (:func:`~reviewtui.review.model.canonical_json`)::
 - ``problems``: the files that could not be read, as ``path:line: reason``.
 - ``engines``: the Docker engines of a live review, without the time of inspection.
 - ``project``: the project's name.
+- ``meetings``: the review meetings, oldest first, as the review file holds them
+  (started, ended, attendees, the items decided); left out when there were none, so a
+  review without meetings has the content it had before meetings were signed.
 
 Times of scanning, answering and inspecting are left out, so a re-scan that finds the
 same things keeps every signature good. **The checklists** (their names and titles,
@@ -62,6 +65,7 @@ from pathlib import Path, PurePath
 
 from reviewtui.checklists import Catalogue, Checklist, Item
 from reviewtui.model import Finding
+from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import (
     Answer,
     InspectedEngine,
@@ -115,10 +119,11 @@ def content_text(
     states: Iterable[ItemState],
     problems: Iterable[str],
     engines: Iterable[InspectedEngine],
+    meetings: Iterable[Meeting] = (),
 ) -> str:
     """The canonical content of a review's items (see the module's docstring)."""
     entries = [(s.item.id, s.findings, s.answer, s.waivers) for s in states]
-    return _content(project, entries, problems, engines)
+    return _content(project, entries, problems, engines, meetings)
 
 
 def review_content_text(review: Review, project: str, problems: Iterable[str]) -> str:
@@ -132,7 +137,7 @@ def review_content_text(review: Review, project: str, problems: Iterable[str]) -
         entries.append(
             (item_id, findings, review.answers.get(item_id), review.waivers_of(item_id))
         )
-    return _content(project, entries, problems, review.engines)
+    return _content(project, entries, problems, review.engines, review.meetings)
 
 
 def problem_lines(review: Review) -> list[str]:
@@ -145,6 +150,7 @@ def _content(
     entries: Iterable[tuple[str, Sequence[Finding], Answer | None, Sequence[Waiver]]],
     problems: Iterable[str],
     engines: Iterable[InspectedEngine],
+    meetings: Iterable[Meeting],
 ) -> str:
     items: dict[str, object] = {}
     for item_id, findings, answer, waivers in entries:
@@ -167,6 +173,13 @@ def _content(
         "problems": list(problems),
         "engines": [_engine_fields(engine) for engine in engines],
     }
+    # Only a review that held meetings names them, so a review without any keeps the
+    # content, and every signature, it had before meetings were signed.
+    # TODO: a sign-off made while a meeting is under way goes stale when the meeting
+    # ends, since its end time is part of the content.
+    held = [meeting.to_dict() for meeting in meetings]
+    if held:
+        document["meetings"] = held
     return canonical_json(document)
 
 
@@ -214,7 +227,7 @@ def review_digests(review: Review, catalogue: Catalogue, project: str) -> tuple[
     """SHA-256 of the canonical content and of the checklists, for a review and the
     checklists it is reviewed against."""
     states = [review.state(item) for item in catalogue.items]
-    content = content_text(project, states, problem_lines(review), review.engines)
+    content = content_text(project, states, problem_lines(review), review.engines, review.meetings)
     return digest_of(content), digest_of(checklists_text(catalogue.checklists))
 
 
@@ -368,6 +381,10 @@ def _sign_failure(stderr: str, key: str) -> str:
         )
     if "agent refused" in text:
         return "ssh-agent refused to sign with it (was a confirmation declined?)"
+    if "Couldn't load" in text and "No such file or directory" in text:
+        # The key file exists: ssh-keygen read no private key from it, then looked for a
+        # public key beside it (FILE.pub) and says that one is missing.
+        return "not an SSH key: it holds neither a private nor a public SSH key"
     if "invalid format" in text or "Couldn't load" in text or "not a" in text:
         return f"not an SSH key ({said[-1] if said else 'ssh-keygen refused it'})"
     return f"ssh-keygen could not sign: {said[-1] if said else 'no reason given'}"
@@ -484,10 +501,12 @@ def key_kind(key: str) -> str:
 class SignOffCheck:
     """What checking one sign-off found.
 
-    ``good`` is True when nothing fails: the content (and, for a report, the checklists)
-    is the one signed and the signature, if any, is good. ``signed`` and ``vouched``
-    say whether a signature backs it and whether an allowed-signers file names its key
-    for the sign-off's email. ``details`` are the lines that say so.
+    ``current`` is True when the sign-off covers the content as it stands (and, for a
+    report, the checklists); ``superseded`` when it signed earlier content and a later
+    sign-off covers the content now. ``good`` is True when nothing fails: the sign-off
+    is current or superseded, and its signature, if any, is good. ``signed`` and
+    ``vouched`` say whether a signature backs it and whether an allowed-signers file
+    lets its key sign for the sign-off's email. ``details`` are the lines that say so.
     """
 
     signoff: SignOff
@@ -495,6 +514,43 @@ class SignOffCheck:
     signed: bool
     vouched: bool
     details: tuple[str, ...]
+    current: bool = True
+    superseded: bool = False
+
+
+def check_signoffs(
+    signoffs: Sequence[SignOff],
+    content_digests: Sequence[str],
+    checklists_digest: str,
+    review_digest: str,
+    allowed_signers: Path | None = None,
+    checklists_signed: bool = True,
+) -> tuple[SignOffCheck, ...]:
+    """Check every sign-off of a review, oldest first, round after round.
+
+    The last sign-off must cover the content as it stands. One that signed other
+    content is *superseded* when a later sign-off covers the content now: it needs only
+    a good signature. One after the last sign-off that covers the content now (every
+    one, when none does) fails: the content changed since it. The arguments are those
+    of :func:`check_signoff`.
+    """
+    covering = [
+        _covers(signoff, content_digests, checklists_digest, review_digest, checklists_signed)
+        for signoff in signoffs
+    ]
+    latest = max((index for index, covers in enumerate(covering) if covers), default=-1)
+    return tuple(
+        check_signoff(
+            signoff,
+            content_digests,
+            checklists_digest,
+            review_digest,
+            allowed_signers,
+            checklists_signed,
+            later_covers=index < latest,
+        )
+        for index, signoff in enumerate(signoffs)
+    )
 
 
 def check_signoff(
@@ -504,6 +560,7 @@ def check_signoff(
     review_digest: str,
     allowed_signers: Path | None = None,
     checklists_signed: bool = True,
+    later_covers: bool = False,
 ) -> SignOffCheck:
     """Check one sign-off against the content as it stands.
 
@@ -511,24 +568,21 @@ def check_signoff(
     can be drawn in more than one way, the first being the usual); any matching is
     good. ``review_digest`` is the app's digest, for sign-offs older than the content
     digest. When ``checklists_signed`` is False (a review file, which holds no checklist
-    text) other checklists are pointed out, not failed. With ``allowed_signers``, every
-    sign-off must be signed by a key the file names for its email.
+    text) other checklists are pointed out, not failed. ``later_covers`` says that a
+    later sign-off covers the content now, so this one, if it signed other content, is
+    superseded rather than failed. With ``allowed_signers``, every sign-off must be
+    signed by a key the file lets sign for its email.
     """
-    details: list[str] = []
-    good = _content_matches(signoff, content_digests, review_digest, details)
-    if signoff.checklists_digest and signoff.checklists_digest != checklists_digest:
-        if checklists_signed:
-            good = False
-            details.append(
-                "the checklist texts differ from those this sign-off covers: it signed "
-                f"SHA-256 {signoff.checklists_digest}, the report holds {checklists_digest}"
-            )
-        else:
-            details.append(
-                "the checklists here differ from those at signing (another reviewtui or "
-                "other project checklists), so the verdicts shown may differ; the "
-                "reviewed content is what was signed"
-            )
+    current = _covers(
+        signoff, content_digests, checklists_digest, review_digest, checklists_signed
+    )
+    superseded = not current and later_covers
+    content_same, signed_what = _content_signed(signoff, content_digests, review_digest)
+    details = _content_details(signoff, content_same, signed_what, superseded, content_digests)
+    if signoff.checklists_digest not in ("", checklists_digest):
+        details.append(_checklists_detail(signoff, checklists_digest, checklists_signed))
+
+    good = current or superseded
     vouched = False
     if signoff.signed:
         signature_good, vouched, said = _check_signature(signoff, allowed_signers)
@@ -539,33 +593,76 @@ def check_signoff(
         details.insert(0, f"unsigned, and {allowed_signers} can vouch only for a signature")
     else:
         details.insert(0, "unsigned: nothing proves who made this sign-off")
-    return SignOffCheck(signoff, good, signoff.signed, vouched, tuple(details))
-
-
-def _content_matches(
-    signoff: SignOff, content_digests: Sequence[str], review_digest: str, details: list[str]
-) -> bool:
-    if not signoff.content_digest:
-        if signoff.digest == review_digest:
-            details.append(
-                "made before reviewtui recorded the canonical content; the review "
-                "digest still matches"
-            )
-            return True
-        details.append(
-            f"the content changed since this sign-off: it saw digest {signoff.digest}, "
-            f"the review now gives {review_digest}"
-        )
-        return False
-    if signoff.content_digest in content_digests:
-        details.append(f"the content is the one signed off (SHA-256 {signoff.content_digest})")
-        return True
-    now = content_digests[0] if content_digests else "nothing"
-    details.append(
-        f"the content changed since this sign-off: it covers SHA-256 "
-        f"{signoff.content_digest}, the content now is {now}"
+    return SignOffCheck(
+        signoff, good, signoff.signed, vouched, tuple(details), current, superseded
     )
-    return False
+
+
+def _covers(
+    signoff: SignOff,
+    content_digests: Sequence[str],
+    checklists_digest: str,
+    review_digest: str,
+    checklists_signed: bool,
+) -> bool:
+    """Whether the sign-off covers the content (and the checklists) as they stand."""
+    content_same, _ = _content_signed(signoff, content_digests, review_digest)
+    checklists_same = signoff.checklists_digest in ("", checklists_digest)
+    return content_same and (checklists_same or not checklists_signed)
+
+
+def _content_signed(
+    signoff: SignOff, content_digests: Sequence[str], review_digest: str
+) -> tuple[bool, str]:
+    """Whether the sign-off covers the content now, and what it signed, in words."""
+    if not signoff.content_digest:
+        return signoff.digest == review_digest, f"digest {signoff.digest}"
+    return signoff.content_digest in content_digests, f"SHA-256 {signoff.content_digest}"
+
+
+def _content_details(
+    signoff: SignOff,
+    content_same: bool,
+    signed_what: str,
+    superseded: bool,
+    content_digests: Sequence[str],
+) -> list[str]:
+    """The line saying whether the sign-off covers the content now."""
+    if content_same and not signoff.content_digest:
+        return [
+            "made before reviewtui recorded the canonical content; the review digest still matches"
+        ]
+    if content_same:
+        return [f"the content is the one signed off ({signed_what})"]
+    if superseded:
+        return [
+            f"signed earlier content (superseded): it covers {signed_what}; a later "
+            "sign-off covers the content now"
+        ]
+    now = content_digests[0] if content_digests else "nothing"
+    if not signoff.content_digest:
+        return [
+            f"the content changed since this sign-off: it saw {signed_what}, the review "
+            f"now gives {now}"
+        ]
+    return [
+        f"the content changed since this sign-off: it covers {signed_what}, the content "
+        f"now is {now}"
+    ]
+
+
+def _checklists_detail(signoff: SignOff, checklists_digest: str, checklists_signed: bool) -> str:
+    """The line saying that the checklists are not those of the sign-off."""
+    if checklists_signed:
+        return (
+            "the checklist texts differ from those this sign-off covers: it signed "
+            f"SHA-256 {signoff.checklists_digest}, the report holds {checklists_digest}"
+        )
+    return (
+        "the checklists here differ from those at signing (another reviewtui or other "
+        "project checklists), so the verdicts shown may differ; the reviewed content is "
+        "what was signed"
+    )
 
 
 def _check_signature(signoff: SignOff, allowed_signers: Path | None) -> tuple[bool, bool, str]:
@@ -610,30 +707,62 @@ def _check_signature(signoff: SignOff, allowed_signers: Path | None) -> tuple[bo
 def _check_vouched(
     signoff: SignOff, signature: Path, allowed_signers: Path, key: str
 ) -> tuple[bool, bool, str]:
+    """Let ``ssh-keygen -Y verify`` decide whether the file lets the key sign for the
+    sign-off's email, so every pattern it supports (``*@example.com``, negations,
+    namespaces, validity times, certificate authorities) means what it means to git."""
     when = _verify_time(signoff.time)
+    identity = signoff.email or next(iter(_principals(signature, allowed_signers, when)), "")
+    if not identity:
+        return False, False, f"bad signature: {allowed_signers} lists no signer with {key}"
+    args = ["-Y", "verify", "-f", str(allowed_signers), "-I", identity, "-n", NAMESPACE]
+    result = _ssh_keygen([*args, "-s", str(signature), *when], stdin=statement(signoff))
+    if result.returncode == 0:
+        return True, True, f"good signature by {identity}, vouched for by {allowed_signers}, {key}"
+    why = _refusal(result.stderr, signoff, signature, allowed_signers, key, identity)
+    return False, False, f"bad signature: {why}"
+
+
+def _refusal(
+    stderr: str,
+    signoff: SignOff,
+    signature: Path,
+    allowed_signers: Path,
+    key: str,
+    identity: str,
+) -> str:
+    """Why ``ssh-keygen -Y verify`` refused a signature, from what it said."""
+    said = [line.strip() for line in stderr.splitlines() if line.strip()]
+    reasons = [line for line in said if line != "Could not verify signature."]
+    quoted = "; ".join(reasons)
+    if any("incorrect signature" in line for line in reasons):
+        return f"it does not match the sign-off ({key}, {identity})"
+    if any("not permitted for use in signature namespace" in line for line in reasons):
+        return (
+            f"{allowed_signers} does not permit {key} in the namespace {NAMESPACE!r} of "
+            f"sign-offs (ssh-keygen: {quoted})"
+        )
+    if any("has expired" in line or "not yet valid" in line for line in reasons):
+        return (
+            f"{allowed_signers} lists {key} for {identity}, but not as valid at the time "
+            f"of the sign-off, {signoff.time} (ssh-keygen: {quoted})"
+        )
+    principals = _principals(signature, allowed_signers, [])
+    if not principals:
+        return f"{allowed_signers} lists no signer with {key}"
+    if identity not in principals:
+        return f"{allowed_signers} lists {key} for {', '.join(principals)}, not for {identity}"
+    detail = f" (ssh-keygen: {quoted})" if quoted else ""
+    return f"{allowed_signers} does not let {key} sign for {identity}{detail}"
+
+
+def _principals(signature: Path, allowed_signers: Path, when: list[str]) -> list[str]:
+    """The principals (or patterns) the file lists for the signature's key."""
     found = _ssh_keygen(
         ["-Y", "find-principals", "-f", str(allowed_signers), "-s", str(signature), *when]
     )
-    principals = [line.strip() for line in found.stdout.splitlines() if line.strip()]
-    if found.returncode != 0 or not principals:
-        return False, False, f"bad signature: {allowed_signers} lists no signer with {key}"
-    identity = signoff.email or principals[0]
-    if identity not in principals:
-        return (
-            False,
-            False,
-            f"bad signature: {allowed_signers} lists {key} for {', '.join(principals)}, "
-            f"not for {signoff.email}",
-        )
-    args = ["-Y", "verify", "-f", str(allowed_signers), "-I", identity, "-n", NAMESPACE]
-    result = _ssh_keygen([*args, "-s", str(signature), *when], stdin=statement(signoff))
-    if result.returncode != 0:
-        return (
-            False,
-            False,
-            f"bad signature: it does not match the sign-off ({key}, {identity})",
-        )
-    return True, True, f"good signature by {identity}, vouched for by {allowed_signers}, {key}"
+    if found.returncode != 0:
+        return []
+    return [line.strip() for line in found.stdout.splitlines() if line.strip()]
 
 
 def _verify_time(time: str) -> list[str]:

@@ -411,6 +411,9 @@ class ReviewApp(App[None]):
 
     def action_export(self) -> None:
         """Write the Markdown and JSON reports into the project's .reviewtui folder."""
+        # A sign-off made meanwhile by `reviewtui sign` is on disk only: without it the
+        # report would leave it out, and its seal would not verify.
+        self.session.refresh_from_disk()
         folder = self.session.root / ".reviewtui"
         try:
             written = [
