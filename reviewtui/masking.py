@@ -46,12 +46,37 @@ _CLI_PASSWORD = re.compile(
 # user:password@ in URLs.
 _URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:)(?P<pw>[^@\s/]+)(?=@)")
 
-# NAME=value, NAME: value and "NAME": "value", with optional quotes. The value ends at
-# whitespace unless quoted.
+# Where an unquoted value ends: before the next NAME=, a flow mapping's next key, a line
+# continuation, a shell's && || | or ;, or the command docker's history puts after the
+# build arguments (``|1 TOKEN=x /bin/sh -c make``).
+_NEXT_NAME = r"""["']?[A-Za-z_][A-Za-z0-9_.\-]*["']?"""
+_VALUE_ENDS = (
+    rf"""[ \t,;]+{_NEXT_NAME}=|,\s*{_NEXT_NAME}\s*:\s|[ \t]+\\[ \t]*(?:\n|$)"""
+    r"""|[ \t]*(?:&&|\|\|?|;)(?:[ \t]|$)|[ \t]+/[\w.-]+/"""
+)
+# A quoted value, up to its closing quote (one of the other kind is part of it).
+_QUOTED = r"""(?:\\.|(?!(?P=q))[^\n\\])*"""
+
+# NAME=value, NAME: value and "NAME": "value", with optional quotes. A quoted value ends
+# at its closing quote, an unquoted one at the end of the line (a secret may hold spaces),
+# a closing quote, brace or bracket, or where the next assignment starts.
 _ASSIGNMENT = re.compile(
     r"""(?<![A-Za-z0-9_.\-])(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)["']?(?P<sep>\s*[=:]\s*)"""
-    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|(?:\$\{[^}\n]*\}|[^\s"'\n,;}\]])+))"""
+    rf"""(?P<q>["'])?(?P<value>(?(q){_QUOTED}|"""
+    rf"""(?:\$\{{[^}}\n]*\}}|(?!{_VALUE_ENDS})[^\n"'}}\]])+))"""
 )
+# --NAME value, --NAME=value and --NAME "value"; in a JSON or YAML flow list also
+# "--NAME", "value" and "--NAME=value" up to the element's closing quote.
+_LISTED_FLAG = re.compile(
+    rf"""(?P<q>["'])(?P<name>--?[A-Za-z][\w-]*)(?:=|(?P=q)\s*,\s*(?P=q))(?P<value>{_QUOTED})"""
+)
+_FLAG = re.compile(
+    r"""(?<![\w"'-])(?P<name>--[A-Za-z][\w-]*)(?:=|[ \t]+)(?![-<>|&])"""
+    rf"""(?P<q>["'])?(?P<value>(?(q){_QUOTED}|[^\s"']+))"""
+)
+# The last word of a flag that takes a secret (--password, --api-key, --client-secret);
+# --password-file or --tokenizer take none, and docker's --secret takes a spec of one.
+_SECRET_FLAG_WORD = re.compile(r"(?i)(passw(or)?d|pwd|pass|secret|token|key|apikey|credentials?)")
 # ENV NAME value, the old form of ENV with one variable and no equals sign.
 _SPACED_ASSIGNMENT = re.compile(
     r"""(?i)(?<![A-Za-z0-9_])ENV\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[ \t]+)"""
@@ -119,17 +144,34 @@ def mask_secrets(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
     text = _CLI_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
 
-    def mask_assignment(match: re.Match[str]) -> str:
-        value = match.group("value")
-        if not is_secret_name(match.group("name")) or looks_like_reference(value):
-            return match.group(0)
-        start = match.start("value") - match.start(0)
-        end = match.end("value") - match.start(0)
-        whole = match.group(0)
-        return whole[:start] + MASK + whole[end:]
+    text = _LISTED_FLAG.sub(_mask_flag, text)
+    text = _FLAG.sub(_mask_flag, text)
+    text = _ASSIGNMENT.sub(_mask_value, text)
+    return _SPACED_ASSIGNMENT.sub(_mask_value, text)
 
-    text = _ASSIGNMENT.sub(mask_assignment, text)
-    return _SPACED_ASSIGNMENT.sub(mask_assignment, text)
+
+def _mask_value(match: re.Match[str]) -> str:
+    """An assignment with its value masked when its name is a secret's."""
+    return _masked(match) if is_secret_name(match.group("name")) else match.group(0)
+
+
+def _mask_flag(match: re.Match[str]) -> str:
+    """A flag with its value masked when the flag takes a secret."""
+    words = match.group("name").lstrip("-").split("-")
+    if words == ["secret"] or not _SECRET_FLAG_WORD.fullmatch(words[-1]):
+        return match.group(0)
+    return _masked(match)
+
+
+def _masked(match: re.Match[str]) -> str:
+    """The match with its value (but the spaces after it) masked, unless it is a
+    reference or masked already."""
+    value = match.group("value").rstrip()
+    if looks_like_reference(value) or value == MASK:
+        return match.group(0)
+    start = match.start("value") - match.start(0)
+    whole = match.group(0)
+    return whole[:start] + MASK + whole[start + len(value) :]
 
 
 def strip_controls(text: str) -> str:

@@ -411,7 +411,7 @@ def test_scanned_text_stays_inert_in_the_report_and_the_app() -> None:
 
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert "\\[link\\](x)" in markdown
-    assert "`` a`b\\|c ``" in markdown
+    assert "`` a`b|c ``" in markdown
     assert "service <script>[bold]x|y[/]` (compose.yaml): pass → fail" in detail
     assert "+ compose.yaml:3  a`b|c" in detail
 

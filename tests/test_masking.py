@@ -87,3 +87,56 @@ def test_literal_defaults_in_references_are_masked() -> None:
     assert "hunter2" not in clean_text("DB_PASSWORD=${DB_PASSWORD:-hunter2}")
     assert clean_text("DB_PASSWORD=${DB_PASSWORD}") == "DB_PASSWORD=${DB_PASSWORD}"
     assert clean_text("API_TOKEN=${TOKEN:?set it}") == "API_TOKEN=${TOKEN:?set it}"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("  - DB_PASSWORD=correct horse battery staple", "  - DB_PASSWORD=****"),
+        ("API_TOKEN=abc123 def456", "API_TOKEN=****"),
+        ('API_TOKEN: "abc def" # rotate', 'API_TOKEN: "****" # rotate'),
+        ("POSTGRES_PASSWORD: it is a long one", "POSTGRES_PASSWORD: ****"),
+        ("ENV DB_PASSWORD=hunter2 FOO=bar", "ENV DB_PASSWORD=**** FOO=bar"),
+        ('environment: ["DB_PASSWORD=a b c", "X=1"]', 'environment: ["DB_PASSWORD=****", "X=1"]'),
+        ('{"api_key": "it\'s secret", "b": 1}', '{"api_key": "****", "b": 1}'),
+        (
+            'command: ["--password","s3cr3t pass","--token=tok tok2"]',
+            'command: ["--password","****","--token=****"]',
+        ),
+        ('command: ["--password", "s3cr3t"]', 'command: ["--password", "****"]'),
+        ('app --password "s3cr3t pass" --verbose', 'app --password "****" --verbose'),
+        ("app --password=s3cr3t --verbose", "app --password=**** --verbose"),
+        ("app --api-key s3cr3t --verbose", "app --api-key **** --verbose"),
+    ],
+)
+def test_the_whole_secret_value_is_masked_and_nothing_else(text: str, masked: str) -> None:
+    assert clean_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "docker login -u ci --password-stdin registry.example.com < token.txt",
+        "app --password-file /run/secrets/db --token-file=/run/t",
+        "docker build --secret id=npmrc,src=.npmrc .",
+        'command: ["--tokenizer", "fast", "--verbose"]',
+        "app --password $DB_PASSWORD --token=${TOKEN}",
+        "the token expires tomorrow, rotate the password",
+    ],
+)
+def test_flags_and_prose_about_secrets_are_kept(text: str) -> None:
+    assert clean_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("ENV DB_PASSWORD=hunter2 \\", "ENV DB_PASSWORD=**** \\"),
+        ("RUN TOKEN=abc def && make", "RUN TOKEN=**** && make"),
+        ("RUN TOKEN=abc; make | tee log", "RUN TOKEN=****; make | tee log"),
+        ("|1 NPM_TOKEN=abc /bin/sh -c apt-get update || true", None),
+    ],
+)
+def test_an_unquoted_value_ends_where_the_line_goes_on(text: str, masked: str | None) -> None:
+    expected = masked or text.replace("abc", MASK)
+    assert clean_text(text) == expected

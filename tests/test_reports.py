@@ -14,7 +14,9 @@ from markdown_it.token import Token
 from reviewtui.model import Evidence
 from reviewtui.report import render
 from reviewtui.report.markdown import (
+    _SHORTENINGS,
     MAX_COMMENT_CHARS,
+    _render,
     code,
     comment_length,
     evidence_link,
@@ -175,9 +177,8 @@ def test_a_projects_own_checklist_cannot_inject_markup(tmp_path: Path) -> None:
     assert not [t for t in tokens if t.type in ("html_inline", "html_block", "image")]
     assert not [t for t in tokens if t.type == "link_open" and "evil" in str(t.attrs["href"])]
     assert "`<kept>`" in report  # the checklist's own code spans stay code
-    assert "| high | Click \\[here\\](http://evil) &lt;script&gt;x&lt;/script&gt; \\| `a\\|b`" in (
-        report
-    )
+    title = "Click \\[here\\](`http://evil)` &lt;script&gt;x&lt;/script&gt; \\| `a\\|b`"
+    assert f"| high | {title}" in report
     table_rows_keep_their_columns(report)
 
 
@@ -269,9 +270,10 @@ def test_a_long_report_fits_in_one_comment_and_says_what_it_left_out(tmp_path: P
     assert "> **Shortened to fit GitHub's comment limit (65,536 characters).** Left out: the " in (
         report
     )
-    assert "### ✅" not in report and "### ➖" not in report
-    assert "*Not shown to fit the comment limit: 7 passing and 5 not-applicable items.*" in report
+    assert "*Not shown to fit the comment limit: " in report
     assert "### ❌" in report and "### ❔" in report
+    # Items are folded one at a time, passing ones before failing ones, so the room is used.
+    assert comment_length(report) > MAX_COMMENT_CHARS - 3_000
     assert report.split("\n## ")[-1].startswith("Sign-off\n")  # the last section
 
 
@@ -285,10 +287,12 @@ def test_shortening_folds_passing_items_then_cuts_evidence_rows_then_items(
     ending = full[full.index("## Sign-off") :]
 
     folded = render_markdown(data, limit=comment_length(full) - 1)
-    assert "Left out: the details of" in folded and "evidence beyond" not in folded
-    assert "more targets" not in folded and "### ✅" not in folded
+    assert "Left out: the details of 1 not-applicable item (" in folded
+    assert "evidence beyond" not in folded
 
-    rows_cut = render_markdown(data, limit=comment_length(folded) - 1)
+    # Rows are cut only when folding every passing item is not enough.
+    all_folded = comment_length(_render(data, "", _SHORTENINGS[1]))
+    rows_cut = render_markdown(data, limit=all_folded - 1)
     assert "evidence beyond 10 targets per item" in rows_cut
     assert "| … | | | 5 more targets (5 fail) |" in rows_cut
 
@@ -328,3 +332,27 @@ def test_scan_takes_sarif_and_a_link_base_and_refuses_a_bad_one(weak_project: Pa
     assert to_file.returncode == 1
     report = (weak_project / "out" / "review.md").read_text(encoding="utf-8")
     assert "[`Dockerfile:1`](../Dockerfile#L1)" in report
+
+
+def test_a_shortened_report_uses_the_room_it_has(tmp_path: Path) -> None:
+    # Signed, with a changes section and a seal, like a re-review posted to a pull request.
+    files = {f"svc{n}/Dockerfile": "FROM python:latest\nUSER root\n" for n in range(15)}
+    root = write_project(tmp_path / "many", files)
+    session = ReviewSession.open(root)
+    session.scan()
+    session.sign_off("Ada", "ada@example.com", "lead", Decision.APPROVED)
+    (root / "svc3" / "Dockerfile").write_text("FROM python:3.12\nADD http://x.example/a /a\n")
+    session = ReviewSession.open(root)
+    session.scan()
+    data = report_data(session)
+    assert data.changes is not None and data.signoffs
+    full = comment_length(render_markdown(data, limit=10**9))
+
+    for limit in (full * 3 // 4, full // 2, full // 3):
+        report = render_markdown(data, limit=limit)
+        notice = next(line for line in report.splitlines() if line.startswith("> **Shortened"))
+        # Items are left out one by one, not by the verdict: what is left is less than
+        # the few items' blocks that would not fit.
+        assert limit - 3_000 < comment_length(report) <= limit, (limit, notice)
+    half = render_markdown(data, limit=full // 2)
+    assert "### ❔" in half and "needs-a-person" in half

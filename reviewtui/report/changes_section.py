@@ -36,6 +36,8 @@ def changes_section(data: ReportData) -> list[str]:
 def changes_markdown(changes: ReviewChanges, title: str, level: int = 2) -> list[str]:
     """The changes as Markdown under a heading ``title`` of ``level``: who signed what
     when, the counts, then one list per kind of change."""
+    from reviewtui.report.markdown import counted
+
     lines = [f"{'#' * level} {title}", "", _intro(changes), ""]
     if changes.empty:
         return [*lines, "Nothing changed since then."]
@@ -47,7 +49,7 @@ def changes_markdown(changes: ReviewChanges, title: str, level: int = 2) -> list
         for change in of_kind[:MAX_CHANGES]:
             lines += _change_lines(change)
         if len(of_kind) > MAX_CHANGES:
-            lines.append(f"- … {len(of_kind) - MAX_CHANGES} more items")
+            lines.append(f"- … {counted(len(of_kind) - MAX_CHANGES, 'more item')}")
         lines.append("")
     return lines[:-1]
 
@@ -77,15 +79,17 @@ def _intro(changes: ReviewChanges) -> str:
 
 
 def _change_lines(change: ItemChange) -> list[str]:
-    from reviewtui.report.markdown import code, text
+    from reviewtui.report.markdown import code, counted, text
 
-    about = code(change.item_id) + (f", {change.severity.value}" if change.severity else "")
+    about = code(change.item_id, in_table=False) + (
+        f", {change.severity.value}" if change.severity else ""
+    )
     verdicts = f": {change.verdicts}" if change.verdicts else ""
     lines = [f"- **{text(change.title)}** ({about}){verdicts}"]
     for target in change.targets[:MAX_TARGETS]:
         lines += _target_lines(target)
     if len(change.targets) > MAX_TARGETS:
-        lines.append(f"  - … {len(change.targets) - MAX_TARGETS} more targets")
+        lines.append(f"  - … {counted(len(change.targets) - MAX_TARGETS, 'more target')}")
     lines += [f"  - {text(detail)}" for detail in change.details]
     return lines
 
@@ -101,10 +105,13 @@ def _target_lines(change: TargetChange) -> list[str]:
             lines.append(f"    - now: {text(change.reason_after)}")
     for word, evidence in (("added", change.added), ("removed", change.removed)):
         for piece in evidence[:MAX_EVIDENCE]:
-            snippet = f" {code(piece.snippet)}" if piece.snippet else ""
-            lines.append(f"    - {word} {code(piece.location)}{snippet}")
+            snippet = f" {code(piece.snippet, in_table=False)}" if piece.snippet else ""
+            lines.append(f"    - {word} {code(piece.location, in_table=False)}{snippet}")
         if len(evidence) > MAX_EVIDENCE:
             lines.append(f"    - … {len(evidence) - MAX_EVIDENCE} more {word}")
     for old, new in change.moved[:MAX_EVIDENCE]:
-        lines.append(f"    - moved {code(old.location)} → {code(new.location)}")
+        lines.append(
+            f"    - moved {code(old.location, in_table=False)} → "
+            f"{code(new.location, in_table=False)}"
+        )
     return lines

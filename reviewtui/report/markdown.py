@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -42,6 +42,14 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _PROSE_SPECIAL = re.compile(r"[\\&<>\[\]]")
 _PROSE_ESCAPES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"}
 _BACKTICKS = re.compile(r"`+")
+# What GitHub (or a renderer that links bare host names) would make a link of: a URL with a
+# scheme, www., or a host with a common top-level domain or a path, up to a space or pipe.
+_AUTOLINK = re.compile(
+    r"(?i)(?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://|(?<![a-z0-9])www\.|(?<![\w.@/-])"
+    r"(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,}(?::\d+)?/|(?:com|net|org|io|dev|app|"
+    r"info|biz|co|me|xyz|example|test|local|internal)(?![\w.-]))))[^\s|]*?"
+    r"""(?=[.,:;!?*_~'"]*(?:[\s|]|$))"""
+)
 # A path a link may not be made of: absolute, a URL or drive, or one that leaves the project.
 _NOT_A_FILE = re.compile(r"^(/|\\|[A-Za-z][A-Za-z0-9+.-]*:)")
 _STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
@@ -58,16 +66,19 @@ _CUT_NOTICE_ROOM = 600
 @dataclass(frozen=True)
 class _Shortening:
     """How much a report leaves out to fit: verdicts whose items are only counted, the
-    rows of each evidence table, and how many unreadable files and table rows are listed."""
+    rows of each evidence table, how many unreadable files and table rows are listed, and
+    how many of the folded items stay shown all the same (see :func:`_folded`)."""
 
     folded: tuple[Verdict, ...] = ()
     evidence_rows: int = MAX_EVIDENCE_ROWS
     problems: int | None = None
     listed: int | None = None
+    kept: int = 0
 
 
 _FOLD = (Verdict.PASS, Verdict.NOT_APPLICABLE)
-# Tried in order until the report fits; the last one also cuts items when it must.
+# Tried in order until the report fits; each keeps as many of the items it folds as fit,
+# and the last one also cuts items when it must.
 _SHORTENINGS = (
     _Shortening(),
     _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50),
@@ -94,11 +105,37 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     """The report without the seal at its end, at most ``limit`` characters; ``reviewtui
     verify`` renders it again with the room the report's own seal left."""
     for shortening in _SHORTENINGS:
-        head, blocks, tail = _parts(data, link_base, shortening, cut=0)
-        report = _join(head, [line for block in blocks for line in block], tail)
+        report = _render(data, link_base, shortening)
         if comment_length(report) <= limit:
-            return report
+            return _most_kept(data, link_base, shortening, limit, report)
     return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit)
+
+
+def _render(
+    data: ReportData,
+    link_base: str,
+    shortening: _Shortening,
+    items: dict[str, list[str]] | None = None,
+) -> str:
+    head, blocks, tail = _parts(data, link_base, shortening, cut=0, items=items)
+    return _join(head, [line for block in blocks for line in block], tail)
+
+
+def _most_kept(
+    data: ReportData, link_base: str, shortening: _Shortening, limit: int, fitting: str
+) -> str:
+    """The report that keeps the most of the items ``shortening`` folds and still fits,
+    found by halving; ``fitting`` is the one that keeps none of them."""
+    low, high = 0, len(_folded(data, shortening))
+    items: dict[str, list[str]] = {}  # an item's block is the same whatever else is kept
+    while low < high:
+        middle = (low + high + 1) // 2
+        report = _render(data, link_base, replace(shortening, kept=middle), items)
+        if comment_length(report) <= limit:
+            low, fitting = middle, report
+        else:
+            high = middle - 1
+    return fitting
 
 
 def comment_length(report: str) -> int:
@@ -108,17 +145,33 @@ def comment_length(report: str) -> int:
 
 
 def text(value: str) -> str:
-    """Plain text made inert: Markdown punctuation escaped, HTML turned into entities."""
+    """Plain text made inert: Markdown punctuation escaped, HTML turned into entities, and
+    anything a renderer would turn into a link (``scheme://``, ``www.``, ``host.tld/path``)
+    put in a code span, which no renderer links."""
     # TODO: an @name or #123 from a scanned file still mentions a user or links an issue
-    # on GitHub; only a code span stops that, and owners must stay mentions.
+    # on GitHub, and name@host.tld still becomes a mailto link; only a code span stops
+    # that, and owners must stay mentions and signers' addresses plain.
+    flat = " ".join(value.split())
+    out: list[str] = []
+    position = 0
+    for link in _AUTOLINK.finditer(flat):
+        out += [_inert(flat[position : link.start()]), code(link.group())]
+        position = link.end()
+    out.append(_inert(flat[position:]))
+    return "".join(out)
+
+
+def _inert(value: str) -> str:
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
-    return " ".join(escaped.split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 
-def code(value: str) -> str:
-    """An inline code span that holds any text, including backticks and pipes."""
-    flat = " ".join(value.split()).replace("|", "\\|")
+def code(value: str, in_table: bool = True) -> str:
+    """An inline code span that holds any text, including backticks; ``in_table`` escapes
+    pipes too, which a table needs and which shows a backslash anywhere else."""
+    flat = " ".join(value.split())
+    if in_table:
+        flat = flat.replace("|", "\\|")
     if not flat:
         return ""
     longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
@@ -160,6 +213,16 @@ def _closing_backticks(value: str, opening: re.Match[str]) -> re.Match[str] | No
 
 
 def _prose_plain(value: str, in_table: bool) -> str:
+    out: list[str] = []
+    position = 0
+    for link in _AUTOLINK.finditer(value):
+        out += [_prose_escaped(value[position : link.start()], in_table), code(link.group())]
+        position = link.end()
+    out.append(_prose_escaped(value[position:], in_table))
+    return "".join(out)
+
+
+def _prose_escaped(value: str, in_table: bool) -> str:
     escaped = _PROSE_SPECIAL.sub(lambda m: _PROSE_ESCAPES[m.group()], value)
     return escaped.replace("|", "\\|") if in_table else escaped
 
@@ -168,10 +231,16 @@ def _prose_plain(value: str, in_table: bool) -> str:
 
 
 def _parts(
-    data: ReportData, link_base: str, shortening: _Shortening, cut: int
+    data: ReportData,
+    link_base: str,
+    shortening: _Shortening,
+    cut: int,
+    items: dict[str, list[str]] | None = None,
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The head (title to unreadable files), the blocks of the checklist sections, and
-    the tail (sign-off); ``cut`` is how many items the caller leaves out at the end."""
+    the tail (sign-off); ``cut`` is how many items the caller leaves out at the end, and
+    ``items`` keeps the items' blocks for another call with the same evidence rows."""
+    items = {} if items is None else items
     head = [
         f"# Docker security review: {text(data.project)}",
         "",
@@ -187,16 +256,31 @@ def _parts(
         *_problems(data, shortening),
     ]
     inspected = {engine.host: engine for engine in data.engines}
+    folded_ids = _folded(data, shortening)
     blocks: list[list[str]] = []
     for section in data.sections:
         blocks.append([f"## {text(section.checklist.title)}", ""])
-        folded = Counter(s.verdict for s in section.states if s.verdict in shortening.folded)
+        folded = Counter(s.verdict for s in section.states if s.item.id in folded_ids)
         for state in section.states:
-            if state.verdict not in shortening.folded:
-                blocks.append(_item(state, inspected, data, link_base, shortening))
+            if state.item.id not in folded_ids:
+                if state.item.id not in items:
+                    items[state.item.id] = _item(state, inspected, data, link_base, shortening)
+                blocks.append(items[state.item.id])
         if folded:
             blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
     return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+
+
+def _folded(data: ReportData, shortening: _Shortening) -> set[str]:
+    """The ids of the items a shortening only counts: those of its folded verdicts but the
+    ``kept`` first of them, needs-a-person items before passing ones before the rest and
+    the most severe first, since a reader is likelier to need those."""
+    folded = [s for s in data.states if s.verdict in shortening.folded]
+    order = (Verdict.UNKNOWN, Verdict.PASS)
+    folded.sort(
+        key=lambda s: (order.index(s.verdict) if s.verdict in order else 2, -s.item.severity.rank)
+    )
+    return {s.item.id for s in folded[shortening.kept :]}
 
 
 def _join(head: list[str], body: list[str], tail: list[str]) -> str:
@@ -216,14 +300,15 @@ def _cut_to_fit(data: ReportData, link_base: str, shortening: _Shortening, limit
         kept.append(block)
         budget -= size
     shown = sum(1 for block in kept if block and block[0].startswith("### "))
-    items_shown = len(data.states) - sum(
-        1 for state in data.states if state.verdict in shortening.folded
-    )
+    items_shown = len(data.states) - len(_folded(data, shortening))
     cut = max(items_shown - shown, 0)
     head, _, tail = _parts(data, link_base, shortening, cut=cut)
     body = [line for block in kept for line in block]
     if cut:
-        body += [f"*{cut} more items are cut here to fit the comment limit.*", ""]
+        body += [
+            f"*{counted(cut, 'more item')} {_are(cut)} cut here to fit the comment limit.*",
+            "",
+        ]
     report = _join(head, body, tail)
     if comment_length(report) > limit:
         # Only a head too long by itself gets here: keep what fits, line by line.
@@ -257,13 +342,23 @@ def _counted(counts: Counter[Verdict]) -> str:
     return f"{joined} item{'s' if total != 1 else ''}"
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 more target``, ``2 more targets``: a count with its noun, plural when it must."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
+
+
 def _left_out_notice(data: ReportData, shortening: _Shortening, cut: int) -> list[str]:
     """Says what a shortened report leaves out, right under its first line."""
     left_out = []
-    folded = Counter(s.verdict for s in data.states if s.verdict in shortening.folded)
+    folded_ids = _folded(data, shortening)
+    folded = Counter(s.verdict for s in data.states if s.item.id in folded_ids)
     if folded:
         left_out.append(f"the details of {_counted(folded)} (the table counts them)")
-    shown = [s for s in data.states if s.verdict not in shortening.folded]
+    shown = [s for s in data.states if s.item.id not in folded_ids]
     if any(len(s.findings) > shortening.evidence_rows for s in shown):
         rows = shortening.evidence_rows
         left_out.append(f"evidence beyond {rows} target{'s' if rows != 1 else ''} per item")
@@ -275,7 +370,7 @@ def _left_out_notice(data: ReportData, shortening: _Shortening, cut: int) -> lis
     if listed is not None and (_failing_count(data) > listed or len(data.action_items) > listed):
         left_out.append(f"rows beyond {listed} in the failing and action tables")
     if cut:
-        left_out.append(f"{cut} items at the end")
+        left_out.append(f"{counted(cut, 'item')} at the end")
     if not left_out:
         return []
     return [
@@ -347,7 +442,7 @@ def _failing_items(data: ReportData, shortening: _Shortening) -> list[str]:
             f"{text(titles.get(item.checklist, item.checklist))} | {_failing_targets(state)} |"
         )
     if len(shown) < len(failing):
-        lines.append(f"| … | {len(failing) - len(shown)} more failing items | | |")
+        lines.append(f"| … | {counted(len(failing) - len(shown), 'more failing item')} | | |")
     return lines + [""]
 
 
@@ -376,7 +471,7 @@ def _action_items(data: ReportData, shortening: _Shortening) -> list[str]:
             f"{_action_words(action)}"
         )
     if len(shown) < len(actions):
-        lines.append(f"- {len(actions) - len(shown)} more action items")
+        lines.append(f"- {counted(len(actions) - len(shown), 'more action item')}")
     return lines + [""]
 
 
@@ -563,7 +658,7 @@ def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
     if len(findings) > rows:
         hidden = Counter(f.status for f in findings[rows:])
         by_status = ", ".join(f"{hidden[s]} {s.label}" for s in _STATUS_ORDER if hidden[s])
-        lines.append(f"| … | | | {len(findings) - rows} more targets ({by_status}) |")
+        lines.append(f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |")
     return lines + [""]
 
 

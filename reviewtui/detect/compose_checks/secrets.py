@@ -181,7 +181,9 @@ def _without_values(evidence: Evidence, values: set[str]) -> Evidence:
     snippet = evidence.snippet
     for value in sorted(values, key=len, reverse=True):
         if value.strip():
-            snippet = snippet.replace(value, MASK)
+            # Whole values only: a value "tok" must not turn --token into --****en.
+            whole = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
+            snippet = whole.sub(MASK, snippet)
     return Evidence(evidence.path, evidence.line, snippet)
 
 
