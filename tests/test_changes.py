@@ -105,7 +105,7 @@ def test_sign_off_keeps_a_baseline_that_is_a_review_file(
     assert changes is not None
     assert changes.empty and not changes.worse
     assert changes.since is not None
-    assert changes.since.signers == ("Ada (security)", "Bob")
+    assert changes.since.signers == ("Ada (security, approved with conditions)", "Bob (approved)")
     assert changes.since.decision is Decision.APPROVED
 
 
@@ -290,7 +290,7 @@ def test_reports_have_a_changes_section(tmp_path: Path, monkeypatch: pytest.Monk
     document = json.loads(render(session, "json"))
 
     section = markdown.split("## Changes since the last review", 1)[1].split("\n## ", 1)[0]
-    assert "by Ada (security), Bob (approved)" in section
+    assert "by Ada (security, approved with conditions), Bob (approved)" in section
     assert ": **2 new failures**, 3 fixed, " in section
     assert "### New failures (2)" in section
     assert "- **Docker socket not mounted** (`runtime.no-docker-socket`, critical): " in section
@@ -301,7 +301,10 @@ def test_reports_have_a_changes_section(tmp_path: Path, monkeypatch: pytest.Monk
     assert "waiver expired on 2025-06-30" in section
     jsonschema.Draft202012Validator(report_schema()).validate(document)
     changes = document["changes"]
-    assert changes["since"]["signers"] == ["Ada (security)", "Bob"]
+    assert changes["since"]["signers"] == [
+        "Ada (security, approved with conditions)",
+        "Bob (approved)",
+    ]
     assert changes["counts"]["new_failures"] == 2
     assert changes["worse"] is True
     assert {c["id"] for c in changes["changes"] if c["kind"] == "fixed"} >= {
@@ -336,7 +339,7 @@ async def test_the_app_shows_the_changes_and_opens_an_item(
 
         line = str(app.screen.query_one("#changes-line", Static).content)
         assert line.startswith("Since the last sign-off (")
-        assert "by Ada (security), Bob)" in line
+        assert "by Ada (security, approved with conditions), Bob (approved))" in line
         assert "2 new failures  ·  3 fixed  ·  " in line
         assert "1 waiver expired  ·  d lists them" in line
 

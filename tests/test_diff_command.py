@@ -38,7 +38,7 @@ def test_diff_text_names_the_sign_off_the_new_failures_and_the_fixes(reworked: P
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Changes since the sign-off of 2")
-    assert lines[0].endswith(" by Ada (security), Bob: approved")
+    assert lines[0].endswith(" by Ada (security, approved with conditions), Bob (approved)")
     assert lines[1].startswith("  old: .reviewtui/baseline.json (scanned ")
     assert lines[2].startswith("  new: .reviewtui/review.json (scanned ")
     out = result.stdout
@@ -68,7 +68,10 @@ def test_diff_json_and_markdown(reworked: Path) -> None:
     assert document["worse"] is True
     assert document["counts"]["new_failures"] == 2
     assert document["counts"]["fixed"] == 3
-    assert document["since"]["signers"] == ["Ada (security)", "Bob"]
+    assert document["since"]["signers"] == [
+        "Ada (security, approved with conditions)",
+        "Bob (approved)",
+    ]
     kinds = {(c["kind"], c["id"]) for c in document["changes"]}
     assert ("new_failure", "runtime.no-docker-socket") in kinds
     assert ("waiver_expired", "runtime.read-only-rootfs") in kinds

@@ -128,7 +128,7 @@ def text_report(changes: ReviewChanges, old_path: Path, new_path: Path) -> str:
 
     since = changes.since
     if since is not None:
-        head = f"Changes since the sign-off of {since.words()}: {since.decision.label}"
+        head = f"Changes since the sign-off of {since.words()}"
     else:
         head = "Changes between two reviews (the earlier one is not signed off)"
     lines = [head]

@@ -60,10 +60,7 @@ def _intro(changes: ReviewChanges) -> str:
     since = changes.since
     if since is not None:
         who = ", ".join(text(name) for name in since.signers)
-        start = (
-            f"Compared with the review signed off on {readable_time(since.time)} by {who} "
-            f"({since.decision.label})"
-        )
+        start = f"Compared with the review signed off on {readable_time(since.time)} by {who}"
     elif changes.old_scanned_at:
         start = (
             f"Compared with the review scanned {readable_time(changes.old_scanned_at)} "

@@ -207,7 +207,8 @@ class ItemChange:
 @dataclass(frozen=True)
 class SignedContent:
     """The sign-off a comparison starts from: when, by whom, with what decision, on
-    which content. ``signers`` names everyone who signed that same content."""
+    which content. ``signers`` names everyone who signed that same content, each with
+    their own decision (``Ada (security, approved)``); ``decision`` is the last one."""
 
     time: str
     signers: tuple[str, ...]
@@ -364,9 +365,15 @@ def signed_content(review: Review) -> SignedContent | None:
     for signoff in review.signoffs:
         if signoff.digest != last.digest:
             continue
-        who = signoff.name + (f" ({signoff.role})" if signoff.role else "")
-        if who not in signers:
-            signers.append(who)
+        what = (
+            f"{signoff.role}, {signoff.decision.label}"
+            if signoff.role
+            else (signoff.decision.label)
+        )
+        who = f"{signoff.name} ({what})"
+        # A person who signed the same content twice counts once, with the later decision.
+        signers = [s for s in signers if not s.startswith(signoff.name + " (")]
+        signers.append(who)
     return SignedContent(last.time, tuple(signers), last.decision, last.digest)
 
 
