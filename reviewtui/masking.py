@@ -83,9 +83,12 @@ _SPACED_ASSIGNMENT = re.compile(
     r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\n]+))"""
 )
 
-# C0 and C1 controls (escape sequences start with ESC), DEL and bidi overrides. Tabs
-# become spaces; newlines are kept for multi-line snippets.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (escape sequences start with ESC), DEL, bidi controls and the
+# Unicode line and paragraph separators. Tabs become spaces; newlines are kept for
+# multi-line snippets.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# The same in a name (of a file, a folder, a service), where tabs and newlines count too.
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 _REFERENCE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*|:?-)?\}")
@@ -177,6 +180,23 @@ def _masked(match: re.Match[str]) -> str:
 def strip_controls(text: str) -> str:
     """Remove terminal escapes, control and bidi characters; tabs become spaces."""
     return _CONTROL.sub("", text.replace("\t", "    ").replace("\r", ""))
+
+
+def has_controls(name: str) -> bool:
+    """True when a name holds a control, escape or bidi character (a tab or newline too)."""
+    return _NAME_CONTROL.search(name) is not None
+
+
+def escape_controls(name: str) -> str:
+    """The name with each control, escape or bidi character written as its code
+    (``\\x1b``, ``\\u202e``): inert, yet told apart from the name without it, which
+    stripping the characters would make it look like."""
+    return _NAME_CONTROL.sub(_code_of, name)
+
+
+def _code_of(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @functools.lru_cache(maxsize=65536)

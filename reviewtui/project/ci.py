@@ -25,7 +25,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import ReusedAnchorWarning
 
 from reviewtui.model import Problem
-from reviewtui.project.compose_yaml import describe_yaml_error
+from reviewtui.project.compose_yaml import (
+    MAX_NODES,
+    describe_yaml_error,
+    expands_past,
+    too_many_brackets,
+)
 from reviewtui.project.textfile import read_text
 
 log = logging.getLogger(__name__)
@@ -50,7 +55,9 @@ _GITLAB_RESERVED = frozenset(
     }
 )
 _AZURE_SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
-_USES_LINE = re.compile(r"""^\s*-?\s*uses:\s*["']?(?P<ref>[^"'\s#]+)""")
+# "\s*(-\s*)?" rather than "\s*-?\s*": the two runs of blanks would try every split of a
+# long indentation between them.
+_USES_LINE = re.compile(r"""^\s*(?:-\s*)?uses:\s*["']?(?P<ref>[^"'\s#]+)""")
 _CONTINUED = re.compile(r"(\\|`)\s*$")
 
 
@@ -344,17 +351,34 @@ class _Source:
 
 
 def _load_yaml(rel: str, text: str, problems: list[Problem]) -> list[Any] | None:
-    """The documents of a YAML file, or None (and a problem) when it does not parse."""
+    """The documents of a YAML file, or None (and a problem) when it does not parse, nests
+    too deeply or expands past :data:`MAX_NODES` values through aliases."""
+    if too_many_brackets(text):
+        # The parser takes seconds to give up on thousands of brackets.
+        problems.append(Problem(rel, None, "YAML nested too deeply, read line by line"))
+        return None
     yaml = YAML(typ="rt")
     try:
         with warnings.catch_warnings():
             # A reused anchor is valid YAML 1.2; ruamel's warning would print on the terminal.
             warnings.simplefilter("ignore", ReusedAnchorWarning)
-            return list(yaml.load_all(text))
+            documents = list(yaml.load_all(text))
     except Exception as error:  # noqa: BLE001 - a broken file must not stop the review
         line, reason = describe_yaml_error(error, text)
         problems.append(Problem(rel, line, f"invalid YAML, read line by line: {reason}"))
         return None
+    if expands_past(documents):
+        # Aliases of aliases ("billion laughs") would make every walk below endless.
+        problems.append(
+            Problem(
+                rel,
+                None,
+                f"YAML expands to more than {MAX_NODES} values (nested aliases?), "
+                "read line by line",
+            )
+        )
+        return None
+    return documents
 
 
 def _key_line(mapping: Any, key: Any, default: int) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewtui.masking import escape_controls, has_controls
 from reviewtui.model import Problem
 from reviewtui.project.compose_env import EnvFile, Environment, parse_env_text
 from reviewtui.project.compose_merge import (
@@ -195,7 +196,7 @@ class _Reader:
                     location = service.location
                     project.services.append(
                         ComposeService(
-                            str(name),
+                            self._service_name(str(name), location),
                             service,
                             location.path,
                             location.line,
@@ -211,6 +212,20 @@ class _Reader:
         if isinstance(name, str) and name.strip():
             project.name = name.strip()
         return project
+
+    def _service_name(self, name: str, location: Location) -> str:
+        """The name a service is reviewed under: as written, or with its control and bidi
+        characters spelled out (compose refuses such a name; shown raw, it would act on
+        the terminal or hide what it says)."""
+        if not has_controls(name):
+            return name
+        shown = escape_controls(name)
+        self._report(
+            location.path,
+            location.line,
+            f"service name {shown} holds control or bidi characters; compose refuses it",
+        )
+        return shown
 
     def _service_env_files(self, service: YamlMap) -> list[ServiceEnvFile]:
         """The service's ``env_file`` entries, each read once per pass."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewtui.masking import escape_controls
 from reviewtui.model import Evidence, Target, TargetKind
 from reviewtui.project.compose_env import EnvFile
 from reviewtui.project.compose_views import (
@@ -94,7 +95,8 @@ class ComposeService:
         if not profiles:
             return Target(TargetKind.SERVICE, self.path, self.name)
         word = "profile" if len(profiles) == 1 else "profiles"
-        return Target(TargetKind.SERVICE, self.path, f"{self.name} [{word} {', '.join(profiles)}]")
+        listed = escape_controls(", ".join(profiles))
+        return Target(TargetKind.SERVICE, self.path, f"{self.name} [{word} {listed}]")
 
     def get(self, *keys: Any, default: Any = None) -> Any:
         """The value at a key path such as ``get("deploy", "resources")``, or ``default``."""

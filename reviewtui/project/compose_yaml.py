@@ -141,7 +141,7 @@ def new_loader() -> YAML:
 
 def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
     """The loaded document, or None and a problem with the line the YAML error points at."""
-    if _too_many_brackets(text):
+    if too_many_brackets(text):
         return None, Problem(rel, None, "YAML nested too deeply to read")
     try:
         with warnings.catch_warnings():
@@ -229,7 +229,7 @@ def _needs_quotes(text: str) -> bool:
     return not text or text != text.strip() or text.lower() in ("true", "false", "null")
 
 
-def _too_many_brackets(text: str) -> bool:
+def too_many_brackets(text: str) -> bool:
     """True when ``[`` and ``{`` nest deeper than :data:`MAX_FLOW_DEPTH` (brackets inside
     strings count too, which only makes the bound stricter than it needs to be)."""
     if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
@@ -239,6 +239,24 @@ def _too_many_brackets(text: str) -> bool:
         depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
         if depth > MAX_FLOW_DEPTH:
             return True
+    return False
+
+
+def expands_past(documents: Any, limit: int = MAX_NODES) -> bool:
+    """True when walking ``documents`` visits more than ``limit`` values, counting a value
+    each time an alias repeats it (a loop of aliases counts forever, so it is past too)."""
+    visits = 0
+    waiting = [documents]
+    while waiting:
+        node = waiting.pop()
+        visits += 1
+        if visits > limit:
+            return True
+        if isinstance(node, dict):
+            waiting.extend(node.keys())
+            waiting.extend(node.values())
+        elif isinstance(node, list | tuple):
+            waiting.extend(node)
     return False
 
 

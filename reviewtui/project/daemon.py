@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewtui.model import Evidence, Problem
-from reviewtui.project.textfile import read_text
+from reviewtui.project.textfile import parse_json, read_text
 
 # The types dockerd accepts for the settings a review looks at; dockerd refuses to start
 # when one has another type, so such a value is reported as a problem.
@@ -91,15 +91,9 @@ def read_daemon_config(root: Path, rel: str) -> DaemonConfig:
     if text is None:
         return config
     config.lines = text.splitlines()
-    try:
-        settings = json.loads(text)
-    except json.JSONDecodeError as error:
-        config.problems.append(
-            Problem(rel, error.lineno, f"invalid JSON at column {error.colno}: {error.msg}")
-        )
-        return config
-    except RecursionError:
-        config.problems.append(Problem(rel, None, "JSON nested too deeply to read"))
+    settings, error = parse_json(text)
+    if error is not None:
+        config.problems.append(Problem(rel, error.line, error.describe()))
         return config
     if not isinstance(settings, dict):
         config.problems.append(

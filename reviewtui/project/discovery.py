@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reviewtui.masking import escape_controls, has_controls
 from reviewtui.model import Problem
 from reviewtui.project.scanner_reports import is_scanner_report_name
 
@@ -135,8 +136,9 @@ def is_ci_file(rel: str) -> bool:
 def discover(root: Path, on_file: Callable[[int], None] | None = None) -> DiscoveredFiles:
     """Walk ``root`` and sort out the files a review reads.
 
-    Links are followed only when they stay inside the tree; a link that leaves it, or a
-    folder that cannot be listed, becomes a problem entry instead.
+    Links are followed only when they stay inside the tree; a link that leaves it, a
+    folder that cannot be listed, or a name with control or bidi characters becomes a
+    problem entry instead.
     """
     found = DiscoveredFiles()
     root = root.resolve()
@@ -156,15 +158,17 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
         dirs[:] = sorted(
             d
             for d in dirs
-            if d not in SKIP_DIRS and not _leaves_tree(root, here / d, found, seen_dirs)
+            if d not in SKIP_DIRS
+            and not _odd_name(root, here / d, found)
+            and not _leaves_tree(root, here / d, found, seen_dirs)
         )
         for name in sorted(files):
             path = here / name
             rel = _rel(root, path)
+            if _odd_name(root, path, found):
+                continue
             if path.is_symlink() and not _inside(root, path):
-                found.problems.append(
-                    Problem(rel, None, "link leads out of the project; not followed")
-                )
+                found.problems.append(Problem(rel, None, _link_fault(path)))
                 continue
             found.all_files.append(rel)
             _sort_file(found, rel, name)
@@ -202,15 +206,28 @@ def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
         found.ci_files.append(rel)
 
 
+def _odd_name(root: Path, path: Path, found: DiscoveredFiles) -> bool:
+    """True (and a problem entry) for a name with control or bidi characters: its path
+    would carry them onto the screen and into every report, so it is left alone."""
+    if not has_controls(path.name):
+        return False
+    found.problems.append(
+        Problem(
+            escape_controls(_rel(root, path)),
+            None,
+            "name holds control or bidi characters; not read",
+        )
+    )
+    return True
+
+
 def _leaves_tree(
     root: Path, path: Path, found: DiscoveredFiles, seen: set[tuple[int, int]]
 ) -> bool:
     """True when a folder must not be walked: a link out of the tree, or a loop."""
     if path.is_symlink():
         if not _inside(root, path):
-            found.problems.append(
-                Problem(_rel(root, path), None, "link leads out of the project; not followed")
-            )
+            found.problems.append(Problem(_rel(root, path), None, _link_fault(path)))
             return True
         return True  # a link inside the tree: its target is walked where it really is
     try:
@@ -222,6 +239,15 @@ def _leaves_tree(
         return True
     seen.add(key)
     return False
+
+
+def _link_fault(path: Path) -> str:
+    """Why a link that does not resolve inside the tree is not followed."""
+    try:
+        path.resolve(strict=False)
+    except (OSError, RuntimeError):  # RuntimeError: the link loops back on itself
+        return "link loops back on itself; not followed"
+    return "link leads out of the project; not followed"
 
 
 def _inside(root: Path, path: Path) -> bool:

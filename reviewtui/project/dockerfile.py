@@ -783,7 +783,7 @@ class _Builder:
     def _exec_form(self, keyword: str, arguments: str, line: int) -> list[str] | None:
         try:
             parsed = json.loads(arguments)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: thousands of brackets
             parsed = None
         if isinstance(parsed, list) and all(isinstance(word, str) for word in parsed):
             return parsed

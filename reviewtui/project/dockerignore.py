@@ -4,6 +4,12 @@ Matching follows Docker's pattern matcher: Go ``filepath.Match`` syntax (``*`` a
 stop at ``/``, ``[...]`` classes, ``\\`` escapes) plus ``**`` for any number of folders;
 patterns are cleaned like paths with a leading ``/`` dropped; the last pattern that
 matches a path or one of its parent folders decides, and ``!`` patterns re-include.
+
+Docker turns a pattern into a Go regular expression, which matches in linear time. A
+Python regular expression of the same pattern can take minutes on ``*a*a*a*a*a*b``, so
+patterns are matched by :func:`_matches`, a state machine over the pattern's tokens that
+takes time proportional to the path's length times the pattern's; the regular
+expression is only compiled to refuse the patterns Docker refuses.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +26,18 @@ from reviewtui.project.textfile import read_text
 
 log = logging.getLogger(__name__)
 
+MAX_PATTERN = 65536
+"""Longest pattern read, sixteen times Linux's longest path: a longer one only costs time."""
+
 # Characters that mean something to Python's re but nothing to Go's filepath.Match.
 _REGEX_SPECIAL = frozenset(".+()|{}$")
+# Characters a Python character class would read as set operations (or warn about).
+_CLASS_SPECIAL = frozenset("[&~|")
+
+# Tokens of a pattern: one literal character, ``?``, ``*``, a trailing ``**`` (anything),
+# ``**/`` or an inner ``**`` (any number of folders) and a ``[...]`` class.
+_LITERAL, _ONE, _STAR, _ALL, _FOLDERS, _CLASS = range(6)
+_Token = tuple[int, object]
 
 
 @dataclass(frozen=True)
@@ -37,10 +54,11 @@ class IgnorePattern:
     line: int
     text: str
     regex: re.Pattern[str] = field(compare=False, repr=False)
+    tokens: tuple[_Token, ...] = field(default=(), compare=False, repr=False)
 
     def matches(self, rel_path: str) -> bool:
         """True when the pattern matches this path itself (not counting parents)."""
-        return self.regex.match(rel_path) is not None
+        return _matches(self.tokens, rel_path)
 
 
 @dataclass
@@ -94,19 +112,34 @@ def parse_patterns(text: str, rel: str, problems: list[Problem]) -> list[IgnoreP
         exception = pattern.startswith("!")
         if exception:
             pattern = pattern[1:].strip()
-        pattern = _clean(pattern)
-        try:
-            regex = re.compile(_to_regex(pattern), re.S)
-        except re.error as error:
+        if len(pattern) > MAX_PATTERN:
             problems.append(
                 Problem(
                     rel,
                     number,
-                    f"pattern {raw.strip()!r} is not valid: {error}; Docker refuses the build",
+                    f"pattern of {len(pattern)} characters is too long to read; not used",
                 )
             )
             continue
-        patterns.append(IgnorePattern(pattern, exception, number, raw.rstrip(), regex))
+        pattern = _clean(pattern)
+        try:
+            with warnings.catch_warnings():
+                # Python warns of sets nested in a class ("[[a]"); Go reads "[" there as
+                # a plain character, and so does Python today.
+                warnings.simplefilter("ignore", FutureWarning)
+                regex = re.compile(_to_regex(pattern), re.S)
+                tokens = _tokens(pattern)
+        except (re.error, RecursionError, OverflowError) as error:
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"pattern {raw.strip()[:80]!r} is not valid: {error}; "
+                    "Docker refuses the build",
+                )
+            )
+            continue
+        patterns.append(IgnorePattern(pattern, exception, number, raw.rstrip(), regex, tokens))
     return patterns
 
 
@@ -154,6 +187,120 @@ def _to_regex(pattern: str) -> str:
             out.append(char)
     out.append("$")
     return "".join(out)
+
+
+def _tokens(pattern: str) -> tuple[_Token, ...]:
+    """The pattern's tokens, read as :func:`_to_regex` reads it; raises ``re.error`` for
+    a class that does not close or that Python cannot compile."""
+    tokens: list[_Token] = []
+    index, size = 0, len(pattern)
+    while index < size:
+        char = pattern[index]
+        index += 1
+        if char == "*":
+            if index < size and pattern[index] == "*":
+                index += 1
+                if index < size and pattern[index] == "/":
+                    index += 1
+                tokens.append((_ALL, None) if index >= size else (_FOLDERS, None))
+            else:
+                tokens.append((_STAR, None))
+        elif char == "?":
+            tokens.append((_ONE, None))
+        elif char == "\\":
+            tokens.append((_LITERAL, pattern[index] if index < size else "\\"))
+            index += 1
+        elif char == "[":
+            regex, index = _class(pattern, index)
+            tokens.append((_CLASS, regex))
+        else:
+            tokens.append((_LITERAL, char))
+    return tuple(tokens)
+
+
+def _class(pattern: str, index: int) -> tuple[re.Pattern[str], int]:
+    """The one-character regular expression of the class opened just before ``index``,
+    and the index after its ``]``. A ``]`` right after ``[`` or ``[^`` is a member, as
+    in Go's regular expressions; ``*`` and ``?`` inside a class are plain characters."""
+    parts = ["["]
+    size = len(pattern)
+    if index < size and pattern[index] == "^":
+        parts.append("^")
+        index += 1
+    first = True
+    while index < size:
+        char = pattern[index]
+        index += 1
+        if char == "]" and not first:
+            return re.compile("".join([*parts, "]"]), re.S), index
+        first = False
+        if char == "\\" and index < size:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+        elif char in _CLASS_SPECIAL or char == "\\" or char == "]":
+            parts.append("\\" + char)
+        else:
+            parts.append(char)
+    raise re.error("missing ], unterminated character set")
+
+
+def _matches(tokens: tuple[_Token, ...], path: str) -> bool:
+    """True when the tokens match the whole of ``path``.
+
+    The set of token positions the path can have reached is carried along the path, one
+    character at a time (negative positions stand inside a ``**`` folder run), so no
+    pattern can make a match take more than ``len(path) * len(tokens)`` steps.
+    """
+    end = len(tokens)
+    states = _closure(tokens, {0})
+    for char in path:
+        following: set[int] = set()
+        for state in states:
+            if state < 0:
+                # Inside the folders of a "**": any character, and a "/" may end them.
+                following.add(state)
+                if char == "/":
+                    following.add(-state)
+                continue
+            if state == end:
+                continue
+            kind, value = tokens[state]
+            if kind == _STAR:
+                if char != "/":
+                    following.add(state)
+            elif kind == _ALL:
+                following.add(state)
+            elif kind == _ONE:
+                if char != "/":
+                    following.add(state + 1)
+            elif kind == _LITERAL:
+                if char == value:
+                    following.add(state + 1)
+            elif kind == _CLASS:
+                assert isinstance(value, re.Pattern)
+                if value.fullmatch(char):
+                    following.add(state + 1)
+        if not following:
+            return False
+        states = _closure(tokens, following)
+    return end in states
+
+
+def _closure(tokens: tuple[_Token, ...], states: set[int]) -> set[int]:
+    """``states`` with every position reachable from them without reading a character."""
+    reached = set(states)
+    waiting = list(states)
+    while waiting:
+        state = waiting.pop()
+        if state < 0 or state >= len(tokens):
+            continue
+        kind = tokens[state][0]
+        if kind in (_STAR, _ALL, _FOLDERS):
+            for next_state in (state + 1, -(state + 1)) if kind == _FOLDERS else (state + 1,):
+                if next_state not in reached:
+                    reached.add(next_state)
+                    waiting.append(next_state)
+    return reached
 
 
 def _normalise(rel_path: str) -> str:

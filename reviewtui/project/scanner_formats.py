@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewtui.masking import escape_controls
+
 SEVERITY_NAMES = ("critical", "high", "medium", "low", "unknown")
 
 _TIME = re.compile(
@@ -135,7 +137,8 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    # Names a report gives become target names: control characters are spelled out.
+    return escape_controls(value.strip()) if isinstance(value, str) else ""
 
 
 # --- Trivy --------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ never read as a clean image.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from reviewtui.model import Problem
 from reviewtui.project.scanner_formats import NotAReport, SeverityCounts, parse_report
-from reviewtui.project.textfile import read_text
+from reviewtui.project.textfile import parse_json, read_text
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +145,13 @@ def read_scanner_report(
     if not named and not any(marker in text[:_SNIFF_CHARS] for marker in _SNIFF_MARKERS):
         return None, None
 
+    data, error = parse_json(text)
+    if error is not None:
+        return None, Problem(rel, error.line, error.describe("invalid JSON, report not read"))
     try:
-        parsed = parse_report(json.loads(text))
-    except json.JSONDecodeError as error:
-        return None, Problem(rel, error.lineno, f"invalid JSON, report not read: {error.msg}")
+        parsed = parse_report(data)
     except NotAReport as error:
         return None, Problem(rel, None, f"{error}; not read") if named else None
-    except RecursionError:
-        return None, Problem(rel, None, "JSON nested too deeply; report not read")
 
     scanned_at, dated_by_file = parsed.scanned_at, False
     if scanned_at is None and named:

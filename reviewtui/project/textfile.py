@@ -1,12 +1,22 @@
-"""Reading a project file as text, turning every way it can fail into a problem entry."""
+"""Reading a project file as text or JSON, turning every way it can fail into a problem entry."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import stat
+import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from reviewtui.masking import escape_controls, has_controls
 from reviewtui.model import Problem
 
 MAX_BYTES = 2 * 1024 * 1024
+
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+_LONG_NUMBER = re.compile(rf"\d{{{_MAX_DIGITS + 1},}}")
 
 
 def read_text(
@@ -14,12 +24,25 @@ def read_text(
 ) -> tuple[str | None, Problem | None]:
     """The text of ``root/rel``, or None and a problem saying why it cannot be read.
 
-    Files over ``max_bytes`` and files with NUL bytes are refused; bytes that are not
-    UTF-8 are replaced (and reported), so one bad byte does not hide the whole file.
+    Files over ``max_bytes``, files with NUL bytes, files that are not regular files
+    (a FIFO would block the read) and paths that hold control or bidi characters (which
+    would reach the screen and the reports with the path) are refused; bytes that are
+    not UTF-8 are replaced (and reported), so one bad byte does not hide the whole file.
     """
+    if has_controls(rel):
+        return None, Problem(
+            escape_controls(rel), None, "name holds control or bidi characters; not read"
+        )
     path = root / rel
+    if not Path(rel).is_absolute() and not _inside(root, path):
+        # A path the user gives (a scanner report) may be anywhere; one written in the
+        # project (an include, an env_file) must not lead the reader out of it.
+        return None, Problem(rel, None, "link leads out of the project; not read")
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return None, Problem(rel, None, "not a regular file; not read")
+        size = status.st_size
         if size > max_bytes:
             return None, Problem(
                 rel, None, f"file is {size} bytes, over the {max_bytes} byte limit; not read"
@@ -38,3 +61,46 @@ def read_text(
         return data.decode("utf-8", errors="replace"), Problem(
             rel, line, "not valid UTF-8; bad bytes replaced"
         )
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """True when ``path``, links resolved, is ``root`` or lies below it (a path that does
+    not resolve counts as inside: reading it then says what is wrong)."""
+    try:
+        real = os.path.realpath(path, strict=False)
+        top = os.path.realpath(root)
+    except (OSError, ValueError):
+        return True
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+class JSONError(NamedTuple):
+    """Why a text is not JSON: the 1-based line and column when known, and the reason."""
+
+    line: int | None
+    column: int | None
+    reason: str
+
+    def describe(self, what: str = "invalid JSON") -> str:
+        """``invalid JSON at column 4: Expecting value``, with ``what`` in front."""
+        where = f" at column {self.column}" if self.column is not None else ""
+        return f"{what}{where}: {self.reason}"
+
+
+def parse_json(text: str) -> tuple[Any, JSONError | None]:
+    """The JSON value of ``text``, or None and why it cannot be read.
+
+    Besides syntax errors, this catches what ``json.loads`` raises on hostile input:
+    nesting too deep for the decoder, and numbers too long for Python to convert.
+    """
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        return None, JSONError(error.lineno, error.colno, error.msg)
+    except RecursionError:
+        return None, JSONError(None, None, "nested too deeply to read")
+    except ValueError:
+        # Only a number of more digits than Python converts gets here.
+        match = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        return None, JSONError(line, None, f"a number has more than {_MAX_DIGITS} digits")

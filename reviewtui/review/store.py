@@ -39,13 +39,17 @@ one answer or one finding is a small diff.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import stat
 import tempfile
+import time
 from pathlib import Path
 
 from reviewtui import __version__
 from reviewtui.model import Finding, Problem
+from reviewtui.project.textfile import parse_json
 from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import Answer, InspectedEngine, Review, SignOff
 from reviewtui.waivers.model import Waiver
@@ -59,7 +63,8 @@ REVIEW_FILE = "review.json"
 class ReviewFileError(Exception):
     """The review file cannot be used; the message says where and why.
 
-    ``newer`` is True when the file comes from a newer reviewtui: it must be left alone.
+    ``newer`` is True when the file must be left alone: it comes from a newer reviewtui,
+    or it is no regular file at all (a folder or a FIFO), which no copy can keep aside.
     """
 
     def __init__(self, message: str, newer: bool = False) -> None:
@@ -158,7 +163,7 @@ def from_document(document: object, where: str) -> Review:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ReviewFileError(f"{where}: not a reviewtui review file")
     version = document.get("version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise ReviewFileError(f"{where}: review file has no valid version")
     if version > VERSION:
         raise ReviewFileError(
@@ -166,6 +171,9 @@ def from_document(document: object, where: str) -> Review:
             f"understands ({VERSION}); upgrade reviewtui",
             newer=True,
         )
+    fault = _shape_fault(document, _DOCUMENT, "")
+    if fault is not None:
+        raise ReviewFileError(f"{where}: damaged review file: {fault}")
     try:
         review = Review(
             project=str(document.get("project", "")),
@@ -187,20 +195,130 @@ def from_document(document: object, where: str) -> Review:
     return review
 
 
+# The shape of a review file, as the ``to_dict`` methods write it: a key ending in "?" may
+# be left out; "str|null" may be null, and so may an object in a ("null", {...}) pair.
+# Values of another type are refused with their place in the file, before any of them
+# reaches the review (a name that is a number, or null, would only fail later, on the
+# screen or in a report).
+_TARGET = {"kind": "str", "path": "str", "name?": "str"}
+_EVIDENCE = {"path": "str", "line?": "int|null", "snippet?": "str|null", "field?": "str|null"}
+_FINDING = {
+    "target": _TARGET,
+    "status": "str",
+    "reason?": "str|null",
+    "evidence?": [_EVIDENCE],
+}
+_ANSWER = {
+    "verdict?": "str|null",
+    "detected?": "str|null",
+    **{f"{key}?": "str|null" for key in ("reason", "note", "updated", "owner", "due")},
+    "decided_by?": "str|null",
+}
+_SIGNOFF = {
+    "name": "str",
+    "decision": "str",
+    **{
+        f"{key}?": "str|null"
+        for key in ("email", "role", "time", "digest", "content_digest", "checklists_digest")
+    },
+    **{f"{key}?": "str|null" for key in ("signature", "key", "fingerprint", "namespace")},
+}
+_WAIVER = {
+    "item": "str",
+    "source": "str",
+    "path": "str",
+    "line?": "int|null",
+    **{f"{key}?": "str|null" for key in ("reason", "owner", "expires", "rule", "pattern")},
+    "expired?": "bool|null",
+    "targets?": [_TARGET],
+    "span?": ("null", {"path": "str", "first": "int", "last": "int"}),
+}
+_ENGINE = {
+    "host": "str",
+    **{f"{key}?": "str|null" for key in ("url", "inspected_at", "server_version")},
+    **{f"{key}?": "str|null" for key in ("api_version", "error")},
+    **{f"{key}?": "int|null" for key in ("containers", "images", "swarm_services")},
+}
+_MEETING = {"started": "str", "ended?": "str|null", "attendees?": ["str"], "decisions?": ["str"]}
+_DOCUMENT = {
+    **{f"{key}?": "str|null" for key in ("project", "created", "updated", "scanned_at")},
+    "items?": {"*": {"findings?": [_FINDING], "answer?": ("null", _ANSWER)}},
+    "problems?": [{"path": "str", "line?": "int|null", "reason?": "str|null"}],
+    "signoffs?": [_SIGNOFF],
+    "waivers?": [_WAIVER],
+    "engines?": [_ENGINE],
+    "meetings?": [_MEETING],
+}
+
+
+def _shape_fault(value: object, shape: object, where: str) -> str | None:
+    """Where ``value`` departs from ``shape`` and how (``signoffs[0].name: null, not a
+    string``), or None when it fits. Keys the shape does not name are let be."""
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where or 'the file'}: {_kind(value)}, not a list"
+        for index, entry in enumerate(value):
+            fault = _shape_fault(entry, shape[0], f"{where}[{index}]")
+            if fault is not None:
+                return fault
+        return None
+    if isinstance(shape, tuple):
+        return None if value is None else _shape_fault(value, shape[1], where)
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where or 'the file'}: {_kind(value)}, not an object"
+        for key, child in shape.items():
+            name = key.removesuffix("?")
+            names = list(value) if name == "*" else [name]
+            for each in names:
+                if each not in value:
+                    if key.endswith("?"):
+                        continue
+                    return f"{where}.{each}: missing".lstrip(".")
+                fault = _shape_fault(value[each], child, f"{where}.{each}".lstrip("."))
+                if fault is not None:
+                    return fault
+        return None
+    kinds = str(shape).split("|")
+    if value is None and "null" in kinds:
+        return None
+    if isinstance(value, bool):
+        fits = "bool" in kinds
+    else:
+        fits = ("str" in kinds and isinstance(value, str)) or (
+            "int" in kinds and isinstance(value, int)
+        )
+    return None if fits else f"{where}: {_kind(value)}, not {_TYPE_WORDS[kinds[0]]}"
+
+
+_TYPE_WORDS = {"str": "a string", "int": "a whole number", "bool": "true or false"}
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {str: "a string", int: "a number", float: "a number", list: "a list"}.get(
+        type(value), "an object"
+    )
+
+
 def load(path: Path) -> Review:
     """Read a review file; raises ReviewFileError when it is missing, damaged or newer."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # Reading a FIFO would wait forever, and a folder cannot be copied aside.
+            raise ReviewFileError(f"{path}: not a regular file", newer=True)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReviewFileError(f"{path}: no such review file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ReviewFileError(f"{path}: cannot read: {error}") from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ReviewFileError(
-            f"{path}:{error.lineno}: damaged review file: {error.msg}"
-        ) from error
+    document, fault = parse_json(text)
+    if fault is not None:
+        where = f"{path}:{fault.line}" if fault.line is not None else str(path)
+        raise ReviewFileError(f"{where}: damaged review file: {fault.reason}")
     return from_document(document, str(path))
 
 
@@ -231,6 +349,24 @@ def _write_atomically(path: Path, text: str) -> None:
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+    _remove_stale_temporaries(path)
+
+
+STALE_TEMPORARY = 3600
+"""Seconds after which a temporary file of a save is known to be left by a killed
+reviewtui (a save takes well under a second), not one another reviewtui is writing."""
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files a reviewtui killed in the middle of a save left beside
+    the review file, so they do not pile up or get committed."""
+    cutoff = time.time() - STALE_TEMPORARY
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if temporary.stat().st_mtime < cutoff:
+                temporary.unlink()
+        except OSError:
+            continue
 
 
 def _fsync_dir(folder: Path) -> None:
