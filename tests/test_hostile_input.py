@@ -501,6 +501,44 @@ def test_a_line_of_a_million_characters_is_read_and_cut(tmp_path: Path, rel: str
             assert not forbidden_in(finding.reason + "".join(e.snippet for e in finding.evidence))
 
 
+def test_compose_files_that_include_each_other_many_ways_are_read_once(
+    tmp_path: Path,
+) -> None:
+    # Five files per level, each including the five of the next, nine levels deep: five
+    # to the ninth paths through the includes, 46 files.
+    files: dict[str, bytes | str] = {}
+    for level in range(9):
+        for number in range(5):
+            includes = "".join(f"  - l{level + 1}_{n}.yaml\n" for n in range(5))
+            head = f"include:\n{includes}" if level < 8 else ""
+            files[f"l{level}_{number}.yaml"] = (
+                f"{head}services:\n  s{level}_{number}:\n    image: x\n"
+            )
+    files["compose.yaml"] = "include:\n" + "".join(f"  - l0_{n}.yaml\n" for n in range(5))
+
+    facts, seconds = scan_files(tmp_path, files)
+
+    assert seconds < TIME_LIMIT
+    assert len(facts.compose_projects) == 1
+    assert len(facts.compose_projects[0].services) == 45
+
+
+def test_a_gitlab_include_of_many_double_stars_walks_the_tree_once(tmp_path: Path) -> None:
+    files: dict[str, bytes | str] = {
+        ".gitlab-ci.yml": "include:\n  - local: '" + "**/" * 14 + "*.yaml'\n"
+        "job:\n  script: [make]\n"
+    }
+    for depth in range(8):
+        folder = "/".join(f"d{n}" for n in range(depth + 1))
+        for number in range(30):
+            files[f"{folder}/f{number}.yml"] = "x: 1\n"
+
+    facts, seconds = scan_files(tmp_path, files)
+
+    assert seconds < TIME_LIMIT  # no file matches: the whole tree is walked, once
+    assert facts.ci_files[0].steps
+
+
 def test_a_deeply_nested_review_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "review.json"
     path.write_text("[" * DEEP + "]" * DEEP, encoding="utf-8")

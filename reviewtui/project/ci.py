@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import ReusedAnchorWarning
+from ruamel.yaml.error import YAMLWarning
 
 from reviewtui.model import Problem
 from reviewtui.project.compose_yaml import (
@@ -59,6 +59,7 @@ _AZURE_SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
 # long indentation between them.
 _USES_LINE = re.compile(r"""^\s*(?:-\s*)?uses:\s*["']?(?P<ref>[^"'\s#]+)""")
 _CONTINUED = re.compile(r"(\\|`)\s*$")
+_REPEATED_FOLDERS = re.compile(r"\*\*(?:/\*\*)+")
 
 
 class CIKind(StrEnum):
@@ -360,8 +361,9 @@ def _load_yaml(rel: str, text: str, problems: list[Problem]) -> list[Any] | None
     yaml = YAML(typ="rt")
     try:
         with warnings.catch_warnings():
-            # A reused anchor is valid YAML 1.2; ruamel's warning would print on the terminal.
-            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            # A reused anchor is valid YAML 1.2, and other oddities ruamel warns about are
+            # read all the same; its warnings would print on the terminal.
+            warnings.simplefilter("ignore", YAMLWarning)
             documents = list(yaml.load_all(text))
     except Exception as error:  # noqa: BLE001 - a broken file must not stop the review
         line, reason = describe_yaml_error(error, text)
@@ -1083,9 +1085,13 @@ def _expand_glob(root: Path, pattern: str) -> list[str]:
     rel_pattern = pattern.lstrip("/").removeprefix("./")
     if rel_pattern.startswith(".."):
         return []
+    # "**/**" matches what "**" does, but each one more walks the tree once more for
+    # every folder the others reached: a dozen of them take minutes on a small project.
+    rel_pattern = _REPEATED_FOLDERS.sub("**", rel_pattern)
     found: list[str] = []
     visited = 0
-    for path in sorted(root.glob(rel_pattern)):
+    # Taken as the walk finds them, so the caps bound the walk itself.
+    for path in root.glob(rel_pattern):
         visited += 1
         rel = path.relative_to(root).as_posix()
         inside = _inside_tree(root, rel) if path.is_file() else None
@@ -1093,4 +1099,4 @@ def _expand_glob(root: Path, pattern: str) -> list[str]:
             found.append(inside)
         if len(found) >= MAX_INCLUDED_FILES or visited > 5000:
             break
-    return found
+    return sorted(found)

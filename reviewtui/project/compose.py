@@ -31,6 +31,7 @@ from reviewtui.project.compose_model import (
     ComposeProject,
     ComposeService,
     ServiceEnvFile,
+    is_remote,
     join_relative,
 )
 from reviewtui.project.compose_paths import rebase_services
@@ -161,6 +162,8 @@ class _Reader:
         self._reported: set[tuple[str, str]] = set()
         self._with_reset: set[str] = set()
         self._env_files: dict[str, EnvFile] = {}
+        # Environments are kept in _environments, so their ids stay theirs for the pass.
+        self._loaded: dict[tuple[str, int], _Loaded | None] = {}
 
     def project(self, main: str, overrides: list[str]) -> ComposeProject | None:
         """The project of ``main`` and its overrides, or None when ``main`` is unreadable."""
@@ -285,7 +288,25 @@ class _Reader:
     def load_file(
         self, rel: str, environment: Environment, chain: tuple[str, ...]
     ) -> _Loaded | None:
-        """One compose file with its includes and extends applied, or None if unreadable."""
+        """One compose file with its includes and extends applied, or None if unreadable.
+
+        Each file is loaded once per environment: files that include the same files
+        (each of five including the same five, ten levels deep) would otherwise load
+        them once per path through the includes, millions of times.
+        """
+        key = (rel, id(environment))
+        if key in self._loaded:
+            loaded = self._loaded[key]
+            if loaded is not None:
+                self._included.update(loaded.files[1:])
+            return loaded
+        loaded = self._load_file(rel, environment, chain)
+        self._loaded[key] = loaded
+        return loaded
+
+    def _load_file(
+        self, rel: str, environment: Environment, chain: tuple[str, ...]
+    ) -> _Loaded | None:
         document = self.document(rel, environment)
         if document is None:
             return None
@@ -384,7 +405,8 @@ class _Reader:
             if isinstance(service, YamlMap):
                 normalised = normalise_service(service)
                 normalised.location = meta.location
-                result.put(name, normalised, meta)
+                # Compose names are text: "0:" names service "0", which extends finds.
+                result.put(str(name), normalised, meta)
             else:
                 self._report(rel, meta.location.line, f"service {name} is not a mapping; skipped")
         return result
@@ -419,6 +441,12 @@ class _Reader:
     def _load_include(
         self, rel: str, spec: _IncludeSpec, location: Location, chain: tuple[str, ...]
     ) -> _Loaded | None:
+        remote = [path for path in spec.paths if is_remote(path)]
+        if remote:
+            self._report(
+                rel, location.line, f"include of {remote[0]} is remote; not fetched, not read"
+            )
+            return None
         resolved = [join_relative(rel, path) for path in spec.paths]
         if any(path is None for path in resolved):
             self._report(rel, location.line, "include points outside the project; not read")
@@ -556,6 +584,9 @@ class _Reader:
     def _extends_file(
         self, rel: str, base_file: str, line: int, environment: Environment
     ) -> tuple[str, YamlMap] | None:
+        if is_remote(base_file):
+            self._report(rel, line, f"extends file {base_file} is remote; not fetched, not read")
+            return None
         base_rel = join_relative(rel, base_file)
         if base_rel is None:
             self._report(rel, line, "extends file is outside the project; not read")

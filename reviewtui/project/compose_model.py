@@ -225,6 +225,12 @@ class ComposeProject:
         return next((service for service in self.services if service.name == name), None)
 
 
+def is_remote(path: str) -> bool:
+    """True for a URL or git address (``https://``, ``oci://``, ``git@``): compose fetches
+    those, reviewtui never does."""
+    return _REMOTE_CONTEXT.match(path) is not None
+
+
 def join_relative(base_rel: str, path: str) -> str | None:
     """``path`` as written in the file ``base_rel``, relative to the project root; None
     when it is absolute or leaves the project."""

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -145,9 +145,10 @@ def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
         return None, Problem(rel, None, "YAML nested too deeply to read")
     try:
         with warnings.catch_warnings():
-            # A reused anchor is valid YAML 1.2 (the later one wins); ruamel's warning
-            # would only print over the terminal.
-            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            # A reused anchor is valid YAML 1.2 (the later one wins), and a float like
+            # 1e3 under "%YAML 1.1" is read all the same; ruamel's warnings would only
+            # print over the terminal.
+            warnings.simplefilter("ignore", YAMLWarning)
             return loader.load(text), None
     except RecursionError:
         return None, Problem(rel, None, "YAML nested too deeply to read")

@@ -35,8 +35,9 @@ _REGEX_SPECIAL = frozenset(".+()|{}$")
 _CLASS_SPECIAL = frozenset("[&~|")
 
 # Tokens of a pattern: one literal character, ``?``, ``*``, a trailing ``**`` (anything),
-# ``**/`` or an inner ``**`` (any number of folders) and a ``[...]`` class.
-_LITERAL, _ONE, _STAR, _ALL, _FOLDERS, _CLASS = range(6)
+# ``**/`` or an inner ``**`` (any number of folders), a ``[...]`` class, and ``^``, which
+# Docker leaves in its regular expression, where it matches only at the start.
+_LITERAL, _ONE, _STAR, _ALL, _FOLDERS, _CLASS, _START = range(7)
 _Token = tuple[int, object]
 
 
@@ -213,6 +214,8 @@ def _tokens(pattern: str) -> tuple[_Token, ...]:
         elif char == "[":
             regex, index = _class(pattern, index)
             tokens.append((_CLASS, regex))
+        elif char == "^":
+            tokens.append((_START, None))
         else:
             tokens.append((_LITERAL, char))
     return tuple(tokens)
@@ -252,7 +255,7 @@ def _matches(tokens: tuple[_Token, ...], path: str) -> bool:
     pattern can make a match take more than ``len(path) * len(tokens)`` steps.
     """
     end = len(tokens)
-    states = _closure(tokens, {0})
+    states = _closure(tokens, {0}, at_start=True)
     for char in path:
         following: set[int] = set()
         for state in states:
@@ -282,12 +285,13 @@ def _matches(tokens: tuple[_Token, ...], path: str) -> bool:
                     following.add(state + 1)
         if not following:
             return False
-        states = _closure(tokens, following)
+        states = _closure(tokens, following, at_start=False)
     return end in states
 
 
-def _closure(tokens: tuple[_Token, ...], states: set[int]) -> set[int]:
-    """``states`` with every position reachable from them without reading a character."""
+def _closure(tokens: tuple[_Token, ...], states: set[int], at_start: bool) -> set[int]:
+    """``states`` with every position reachable from them without reading a character
+    (``^`` only ``at_start``, before the first character of the path)."""
     reached = set(states)
     waiting = list(states)
     while waiting:
@@ -295,7 +299,7 @@ def _closure(tokens: tuple[_Token, ...], states: set[int]) -> set[int]:
         if state < 0 or state >= len(tokens):
             continue
         kind = tokens[state][0]
-        if kind in (_STAR, _ALL, _FOLDERS):
+        if kind in (_STAR, _ALL, _FOLDERS) or (kind == _START and at_start):
             for next_state in (state + 1, -(state + 1)) if kind == _FOLDERS else (state + 1,):
                 if next_state not in reached:
                     reached.add(next_state)
