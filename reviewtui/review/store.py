@@ -326,14 +326,56 @@ def save(review: Review, path: Path) -> None:
     """Write the review atomically: a temporary file beside it, fsync, then rename.
 
     A crash at any point leaves either the previous file or the new one, never a mix.
-    Raises :class:`ReviewSaveError` naming the file when it cannot be written.
+    Raises :class:`ReviewSaveError` naming the file when it cannot be written, and when
+    the file there must be left alone: one a newer reviewtui wrote, or no regular file.
     """
     text = to_text(review)
+    _refuse_to_replace(path)
     try:
         _write_atomically(path, text)
+        _WRITTEN[str(path)] = _file_stamp(path)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ReviewSaveError(f"cannot save the review to {path}: {reason}") from error
+
+
+# The files this process wrote or found its own, by the time and size they had then: a
+# save checks the file it replaces only when someone else changed it since.
+_WRITTEN: dict[str, tuple[int, int] | None] = {}
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
+
+
+def _refuse_to_replace(path: Path) -> None:
+    """Raise ReviewSaveError when the file at ``path`` must not be replaced: it is no
+    regular file, or a newer reviewtui wrote it (whether the session saving opened it
+    read-only or not: the file decides, not the caller)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return  # nothing there yet, or the write says what is wrong
+    if not stat.S_ISREG(status.st_mode):
+        raise ReviewSaveError(f"cannot save the review to {path}: not a regular file")
+    stamp = (status.st_mtime_ns, status.st_size)
+    if _WRITTEN.get(str(path)) == stamp:
+        return
+    try:
+        document, _ = parse_json(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return
+    version = document.get("version") if isinstance(document, dict) else None
+    if isinstance(version, int) and version > VERSION:
+        raise ReviewSaveError(
+            f"cannot save the review to {path}: it is version {version}, from a newer "
+            "reviewtui; it is left as it is"
+        )
+    _WRITTEN[str(path)] = stamp
 
 
 def _write_atomically(path: Path, text: str) -> None:
