@@ -6,6 +6,7 @@ app always give the same answers for the same project.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import shutil
@@ -19,7 +20,7 @@ from reviewtui.checklists import Catalogue, Checklist
 from reviewtui.custom.catalogue import load_project_catalogue
 from reviewtui.detect.engine import detect
 from reviewtui.live import EngineFacts, LiveSettings, read_engines
-from reviewtui.model import Problem
+from reviewtui.model import Finding, Problem
 from reviewtui.project import read_project
 from reviewtui.project.scanner_reports import ScannerSettings
 from reviewtui.review import signing, store
@@ -87,6 +88,9 @@ class ReviewSession:
         self.scanner_reports: list[Path] = []
         self.scanner_settings = ScannerSettings()
         self.live: LiveSettings | None = None
+        # The fingerprint of each Dockerfile and compose file as the last scan read it:
+        # a fix is written only over a file that has not changed since.
+        self.scanned_digests: dict[str, str] = {}
         # What the review file looked like when this session last read or wrote it, so a
         # save can tell that another reviewtui wrote it in between.
         self._disk_stamp = _stamp(path)
@@ -206,6 +210,7 @@ class ReviewSession:
             else None,
         )
         self.review.findings = findings
+        self.scanned_digests = _file_digests(self.root, findings)
         self.review.waivers, waiver_problems = collect_waivers(facts, self.catalogue)
         self.review.problems = sorted(
             set(facts.problems) | set(waiver_problems),
@@ -475,3 +480,22 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size)
+
+
+def _file_digests(root: Path, findings: dict[str, list[Finding]]) -> dict[str, str]:
+    """The fingerprint of every file a fix could edit, as it is right after the scan."""
+    from reviewtui.fix.plan import FILE_KINDS
+
+    paths = {
+        finding.target.path
+        for found in findings.values()
+        for finding in found
+        if finding.target.kind in FILE_KINDS
+    }
+    digests = {}
+    for rel in paths:
+        try:
+            digests[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return digests

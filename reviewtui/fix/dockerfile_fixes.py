@@ -1,0 +1,3 @@
+"""Fixers for dockerfile targets (filled in next)."""
+
+from __future__ import annotations
