@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from reviewtui.checklists import load_catalogue
+from reviewtui.checklists import Catalogue
+from reviewtui.checklists import load_catalogue as _load_catalogue
 from reviewtui.detect.engine import detect
 from reviewtui.fix.plan import FilePlan, plan_files
 from reviewtui.fix.write import write_plan
@@ -12,6 +14,12 @@ from reviewtui.model import Finding, Status, Target, roll_up
 from reviewtui.project import read_project
 
 Answers = dict[str, dict[Target, Status]]
+
+
+@functools.cache
+def load_catalogue() -> Catalogue:
+    """The built-in checklists, loaded once: reading the YAML takes most of a small scan."""
+    return _load_catalogue()
 
 
 def scan(root: Path) -> dict[str, list[Finding]]:
