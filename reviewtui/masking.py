@@ -153,6 +153,55 @@ def mask_secrets(text: str) -> str:
     return _SPACED_ASSIGNMENT.sub(_mask_value, text)
 
 
+_VARIABLE_NAME = re.compile(r"[^\s=]+")
+# Where a pair the engine recorded starts: NAME= at the start of a word.
+_RECORDED_PAIR = re.compile(r"(?<!\S)(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)=")
+
+
+def mask_variable(entry: str) -> str:
+    """One ``NAME=value`` entry of an environment as an engine lists it (``Config.Env``),
+    with the value masked whole when the name is a secret's.
+
+    The value is everything after the first ``=``, quotes, brackets, blanks and newlines
+    included, so a generated password (``p"w}x``) or a value of several lines is masked
+    to its end, where :func:`mask_secrets`, which cannot know where a value in free text
+    ends, stops at a quote or a newline. Other entries are masked as any text (a token
+    under a harmless name).
+    """
+    name, equals, value = entry.partition("=")
+    if (
+        equals
+        and _VARIABLE_NAME.fullmatch(name)
+        and is_secret_name(name)
+        and not looks_like_reference(value)
+    ):
+        return f"{name}={MASK}"
+    return mask_secrets(entry)
+
+
+def mask_recorded_pairs(pairs: str) -> str:
+    """``NAME=value`` pairs as an engine records them, unquoted and joined by blanks (an
+    ENV or ARG step of an image's history, the build arguments a RUN step saw), with
+    each secret's value masked whole: up to where the next pair starts, whatever quotes,
+    brackets or blanks it holds. Other values are masked as any text.
+    """
+    # TODO: a value holding a blank followed by NAME= is taken for two pairs; the
+    # history keeps no quotes to tell them apart.
+    starts = list(_RECORDED_PAIR.finditer(pairs))
+    if not starts:
+        return mask_secrets(pairs)
+    parts = [mask_secrets(pairs[: starts[0].start()])]
+    ends = [match.start() for match in starts[1:]] + [len(pairs)]
+    for match, end in zip(starts, ends, strict=True):
+        value = pairs[match.end() : end]
+        kept = value.rstrip()
+        if is_secret_name(match.group("name")) and not looks_like_reference(kept):
+            parts.append(match.group(0) + MASK + value[len(kept) :])
+        else:
+            parts.append(mask_secrets(pairs[match.start() : end]))
+    return "".join(parts)
+
+
 def _mask_value(match: re.Match[str]) -> str:
     """An assignment with its value masked when its name is a secret's."""
     return _masked(match) if is_secret_name(match.group("name")) else match.group(0)

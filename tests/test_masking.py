@@ -1,10 +1,19 @@
-"""Secret values are masked and control characters removed in text from scanned files."""
+"""Secret values are masked and control characters removed in text from scanned files and
+in what engines keep (environments, the pairs an image's history records)."""
 
 from __future__ import annotations
 
 import pytest
 
-from reviewtui.masking import MASK, clean_text, is_secret_name
+from reviewtui.detect.live_checks.image_config import history_steps, step_evidence
+from reviewtui.live.facts import ContainerFacts, ImageFacts, SwarmServiceFacts
+from reviewtui.masking import (
+    MASK,
+    clean_text,
+    is_secret_name,
+    mask_recorded_pairs,
+    mask_variable,
+)
 from reviewtui.model import Evidence
 
 
@@ -140,3 +149,100 @@ def test_flags_and_prose_about_secrets_are_kept(text: str) -> None:
 def test_an_unquoted_value_ends_where_the_line_goes_on(text: str, masked: str | None) -> None:
     expected = masked or text.replace("abc", MASK)
     assert clean_text(text) == expected
+
+
+# -- what engines keep: environment entries and the pairs an image's history records --------
+
+# A generated password: the quotes and brackets end a value for the masking of free text.
+SYMBOLS = 'Sym"b0l}P4ss]w0rd'
+
+
+@pytest.mark.parametrize(
+    ("entry", "masked"),
+    [
+        (f"DB_PASSWORD={SYMBOLS}", "DB_PASSWORD=****"),
+        ("SERVICE_CREDENTIALS=first line\nMult1L1neBody\nlast", "SERVICE_CREDENTIALS=****"),
+        ("API_TOKEN='quoted' and more", "API_TOKEN=****"),
+        ("DB_PASSWORD=", "DB_PASSWORD="),
+        ("DB_PASSWORD=${FROM_ELSEWHERE}", "DB_PASSWORD=${FROM_ELSEWHERE}"),
+        ("PATH=/usr/local/bin:/usr/bin", "PATH=/usr/local/bin:/usr/bin"),
+        (
+            "MIRROR=https://ci:pw123@pypi.example.com/simple",
+            "MIRROR=https://ci:****@pypi.example.com/simple",
+        ),
+        ("NOTES=ask ghp_" + "a" * 36 + " for access", "NOTES=ask **** for access"),
+        ("set at run time: DB_PASSWORD, API_TOKEN", "set at run time: DB_PASSWORD, API_TOKEN"),
+    ],
+)
+def test_an_environment_entry_is_masked_to_the_end_of_its_value(entry: str, masked: str) -> None:
+    assert mask_variable(entry) == masked
+
+
+@pytest.mark.parametrize(
+    ("pairs", "masked"),
+    [
+        (f"APP_PASSWORD={SYMBOLS}", "APP_PASSWORD=****"),
+        (f"APP_PASSWORD={SYMBOLS} MODE=fast", "APP_PASSWORD=**** MODE=fast"),
+        ('APP_SECRET=two words "q" x', "APP_SECRET=****"),
+        ("BUILD_PASSWORD=Bu1ld'Arg\"Pw{x} NPM_TOKEN=abc ", "BUILD_PASSWORD=**** NPM_TOKEN=**** "),
+        ("BASE64_SECRET=YWJj== TAG=1", "BASE64_SECRET=**** TAG=1"),
+        ("HTTP_PROXY=http://u:pw123@proxy:3128", "HTTP_PROXY=http://u:****@proxy:3128"),
+        ("LANG=C.UTF-8 TZ=UTC", "LANG=C.UTF-8 TZ=UTC"),
+    ],
+)
+def test_recorded_pairs_are_masked_up_to_the_next_pair(pairs: str, masked: str) -> None:
+    assert mask_recorded_pairs(pairs) == masked
+
+
+@pytest.mark.parametrize(
+    ("created_by", "masked"),
+    [
+        (
+            f"/bin/sh -c #(nop)  ENV APP_PASSWORD={SYMBOLS}",
+            "/bin/sh -c #(nop)  ENV APP_PASSWORD=****",
+        ),
+        (
+            f"/bin/sh -c #(nop)  ARG DEPLOY_TOKEN={SYMBOLS}",
+            "/bin/sh -c #(nop)  ARG DEPLOY_TOKEN=****",
+        ),
+        # The masking of free text that follows takes BuildKit's mark for more of the value.
+        (f"ENV APP_PASSWORD={SYMBOLS} # buildkit", "ENV APP_PASSWORD=****"),
+        (
+            f'|2 BUILD_PASSWORD={SYMBOLS} MODE=fast /bin/sh -c echo "$MODE" > /dev/null',
+            '|2 BUILD_PASSWORD=**** MODE=fast /bin/sh -c echo "$MODE" > /dev/null',
+        ),
+        (
+            f"RUN |1 BUILD_PASSWORD={SYMBOLS} /bin/sh -c make # buildkit",
+            "RUN |1 BUILD_PASSWORD=**** /bin/sh -c make # buildkit",
+        ),
+        # A shell named without its path cannot be told from the value: both are masked.
+        (f"|1 BUILD_PASSWORD={SYMBOLS} bash -c make", "|1 BUILD_PASSWORD=****"),
+        # The script is free text: its assignments are masked as in a Dockerfile's RUN.
+        (
+            "|1 MODE=fast /bin/sh -c PGPASSWORD=abc psql",
+            "|1 MODE=fast /bin/sh -c PGPASSWORD=****",
+        ),
+    ],
+)
+def test_history_evidence_masks_recorded_values_whole(created_by: str, masked: str) -> None:
+    image = ImageFacts("default", {"Id": "sha256:" + "0" * 64}, [{"CreatedBy": created_by}])
+    (step,) = history_steps(image)
+
+    assert step_evidence(image, step).snippet == masked
+
+
+def test_environment_evidence_masks_each_entry_of_an_engine() -> None:
+    env = [f"DB_PASSWORD={SYMBOLS}", "SSH_KEY=line one\nline two", "LANG=C.UTF-8"]
+    container = ContainerFacts("default", {"Name": "/web", "Config": {"Env": env}})
+    service = SwarmServiceFacts(
+        "default", {"Spec": {"TaskTemplate": {"ContainerSpec": {"Env": env}}}}
+    )
+
+    assert container.evidence("Config.Env").snippet == (
+        '["DB_PASSWORD=****", "SSH_KEY=****", "LANG=C.UTF-8"]'
+    )
+    assert container.evidence("Config.Env", env[0]).snippet == "DB_PASSWORD=****"
+    field = "Spec.TaskTemplate.ContainerSpec.Env"
+    assert service.evidence(field, env[1]).snippet == "SSH_KEY=****"
+    # Other fields are left to the masking of free text.
+    assert container.evidence("Config.Hostname", "web").snippet == "web"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewtui.live.hosts import Endpoint
+from reviewtui.masking import mask_variable
 from reviewtui.model import ENGINE_IMAGE_PREFIX, Evidence, Problem, Target, TargetKind
 from reviewtui.project.daemon import DaemonConfig
 
@@ -37,6 +38,16 @@ def shown(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def masked_environment(value: Any) -> Any:
+    """An environment's entries (a list of ``NAME=value``, or one entry) with the value
+    of each secret masked whole; anything else as it is."""
+    if isinstance(value, str):
+        return mask_variable(value)
+    if isinstance(value, list):
+        return [mask_variable(entry) if isinstance(entry, str) else entry for entry in value]
+    return value
+
+
 @dataclass
 class _Inspected:
     """An object on an engine: the host's name and its inspect data."""
@@ -55,8 +66,14 @@ class _Inspected:
 
     def evidence(self, dotted: str, value: Any = ...) -> Evidence:
         """Evidence citing ``dotted`` and its value (or the value given, for one entry of a
-        list); a missing field reads ``null``, which is what the engine's JSON holds."""
+        list); a missing field reads ``null``, which is what the engine's JSON holds.
+
+        The entries of an environment (``Config.Env``, ``ContainerSpec.Env``) are masked
+        one by one as the ``NAME=value`` they are, since only here is it known where
+        each value ends."""
         value = self.get(dotted) if value is ... else value
+        if dotted.rpartition(".")[2] == "Env":
+            value = masked_environment(value)
         return Evidence(f"{self.host}: {self.title}", None, shown(value), dotted)
 
 

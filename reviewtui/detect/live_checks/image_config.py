@@ -34,7 +34,7 @@ from reviewtui.detect.dockerfile_checks.shell_commands import may_install
 from reviewtui.detect.dockerfile_checks.user import package_name
 from reviewtui.detect.live_checks.findings import Detector, per_image
 from reviewtui.live.facts import EngineFacts, ImageFacts
-from reviewtui.masking import is_secret_name
+from reviewtui.masking import is_secret_name, mask_recorded_pairs
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction, parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
@@ -54,6 +54,10 @@ _KEYWORDS = frozenset(
 _RUN_FLAGS = re.compile(r"^(?:--\S+\s+)+")
 _BUILD_ARG_COUNT = re.compile(r"^\|(?P<count>\d+)\s+")
 _BUILD_ARG = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S*)(?:\s+|$)")
+# The same count where a step's text writes it (after ``RUN`` and its flags, for BuildKit),
+# and where the command after the build arguments starts: at its shell's path.
+_RECORDED_BUILD_ARGS = re.compile(r"(?:^|\s)\|\d+\s+")
+_COMMAND_START = re.compile(r"\s+(?=/)")
 # ``/bin/sh -c SCRIPT``, ``/bin/bash -o pipefail -c SCRIPT``: the script the shell runs.
 _SHELL_C = re.compile(
     r"^(?:\S*/)?(?:sh|bash|ash|dash|zsh|ksh)(?:\s+(?:-\S+|pipefail))*?\s+-[A-Za-z]*c\s+"
@@ -166,7 +170,28 @@ def _run_scripts(image: ImageFacts) -> tuple[Dockerfile, list[tuple[HistoryStep,
 
 def step_evidence(image: ImageFacts, step: HistoryStep) -> Evidence:
     """Evidence citing one step: ``History[i].CreatedBy`` and its text (masked)."""
-    return image.evidence(step.field, step.created_by.strip())
+    return image.evidence(step.field, _masked_step(step))
+
+
+def _masked_step(step: HistoryStep) -> str:
+    """The text of ``step`` with the secrets of the pairs it records masked whole: the
+    variables of an ENV or ARG step and the build arguments before a RUN's command.
+
+    The history writes their values unquoted, so a value's quotes and brackets would
+    end it early for the masking of free text, and show what follows them.
+    """
+    text = step.created_by.strip()
+    if step.keyword in ("ENV", "ARG") and step.text:
+        at = text.rfind(step.text)
+        if at >= 0:
+            return text[:at] + mask_recorded_pairs(step.text) + text[at + len(step.text) :]
+        return text
+    count = _RECORDED_BUILD_ARGS.search(text) if step.build_args else None
+    if count is None:
+        return text
+    command = _COMMAND_START.search(text, count.end())
+    end = command.start() if command is not None else len(text)
+    return text[: count.end()] + mask_recorded_pairs(text[count.end() : end]) + text[end:]
 
 
 def _step_evidence(image: ImageFacts, steps: list[HistoryStep]) -> list[Evidence]:
