@@ -190,7 +190,7 @@ def test_icc_set_in_daemon_json_but_not_running(tmp_path: Path) -> None:
     finding = _judge("daemon_icc", _engine(networks=[bridge], config=config))
 
     assert finding.status is Status.FAIL
-    assert finding.reason.endswith(f"{config.path} sets icc false, so the daemon needs a restart")
+    assert finding.reason.endswith("its daemon.json sets icc false, so the daemon needs a restart")
     assert (finding.evidence[1].path, finding.evidence[1].line) == (config.path, 2)
 
 

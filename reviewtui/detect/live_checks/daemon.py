@@ -117,7 +117,8 @@ def _daemon_icc(engine: EngineFacts) -> Finding:
     reason = f"icc is {state} on the default bridge: every container on it can reach every other"
     config = engine.daemon_config
     if config is not None and config.get("icc") is False:
-        reason += f"; {config.path} sets icc false, so the daemon needs a restart"
+        # The file is named by the evidence: a long path here would cut the reason short.
+        reason += "; its daemon.json sets icc false, so the daemon needs a restart"
     return _finding(engine, Status.FAIL, reason, *evidence)
 
 
