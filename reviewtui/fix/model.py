@@ -59,6 +59,12 @@ class Fix:
         removed: safe for the screen, the clipboard and every report."""
         return unified_diff(self.path, self.before, self.after)
 
+    @property
+    def masked(self) -> bool:
+        """True when :meth:`diff` differs from the real change (a secret masked, a control
+        character removed), so it will not apply with ``patch``."""
+        return diff_is_masked(self.path, self.before, self.after)
+
     def to_dict(self) -> dict[str, object]:
         """Plain form for the JSON report (the masked diff, never the file's text)."""
         return {
@@ -86,6 +92,28 @@ def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
     for line in lines:
         shown.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(shown)
+
+
+def diff_is_masked(path: str, before: str, after: str, context: int = 3) -> bool:
+    """True when masking changed a line that :func:`unified_diff` shows."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        f"a/{path}",
+        f"b/{path}",
+        n=context,
+    )
+    plain = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
+    return plain != unified_diff(path, before, after, context)
+
+
+def masked_lines(text: str) -> list[str]:
+    """The text's lines (with their ends) as every display shows them: secret values
+    masked, control characters removed, one line for each line of the file."""
+    return _masked_lines(text)
 
 
 # A private key spans lines, so it is masked over the whole text, one mask per line, and

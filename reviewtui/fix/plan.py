@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewtui.fix.model import Edit, Fix, Fixer
-from reviewtui.fix.registry import fixers
+from reviewtui.fix.registry import fixers, has_fixer
 from reviewtui.model import Finding, Status, Target, TargetKind
 from reviewtui.project.textfile import MAX_BYTES, read_text
 
@@ -46,7 +46,7 @@ class FilePlan:
 def fixable(item_id: str, finding: Finding) -> bool:
     """True when ``finding`` fails for a file target of an item that has a fixer."""
     return (
-        finding.status is Status.FAIL and finding.target.kind in FILE_KINDS and item_id in fixers()
+        finding.status is Status.FAIL and finding.target.kind in FILE_KINDS and has_fixer(item_id)
     )
 
 

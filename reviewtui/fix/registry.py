@@ -31,14 +31,19 @@ def fixer(item_id: str) -> Callable[[Fixer], Fixer]:
 
 def fixers() -> dict[str, Fixer]:
     """Every registered fixer, by item id."""
+    return dict(_registered())
+
+
+def has_fixer(item_id: str) -> bool:
+    """True when failing targets of ``item_id`` can get a mechanical fix."""
+    # Asked once per failing target when the app marks what it can fix: no copy.
+    return item_id in _registered()
+
+
+def _registered() -> dict[str, Fixer]:
     global _loaded
     if not _loaded:
         for name in _MODULES:
             importlib.import_module(name)
         _loaded = True
-    return dict(_FIXERS)
-
-
-def has_fixer(item_id: str) -> bool:
-    """True when failing targets of ``item_id`` can get a mechanical fix."""
-    return item_id in fixers()
+    return _FIXERS

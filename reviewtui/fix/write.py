@@ -30,7 +30,15 @@ def write_text(root: Path, rel: str, before: str, after: str) -> None:
     if path.is_symlink():
         # Renaming over a link would replace the link, not the file it names.
         raise FixError(f"{rel} is a symbolic link; not changed (edit the file it names)")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        # A folder that takes no new file (read-only, full): nothing was written.
+        raise FixError(
+            f"{rel}: cannot be written: {error.strerror or error}; not changed"
+        ) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(after.encode("utf-8"))
