@@ -55,6 +55,15 @@ def weak_project(tmp_path: Path) -> Path:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist (``-n auto --dist loadgroup``), every test of the Docker engine
+    runs in one worker: the engine holds one swarm, and the rig is built once."""
+    for item in items:
+        if "live_rig" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("docker-engine"))
+
+
 @pytest.fixture(scope="session")
 def live_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engine_rig.Rig]:
     """A real Docker engine with the rig's images and containers (see tests/engine_rig.py).

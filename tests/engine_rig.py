@@ -37,7 +37,10 @@ from pathlib import Path
 
 # Each test run names what it makes after its process, so two runs sharing one engine
 # (two engineers, or a run beside CI) never remove each other's containers or images.
-RUN = f"r{os.getpid()}"
+# The process that owns the run: under pytest-xdist the controller, whose workers must
+# all collect the same test names (some hold the run's image tags).
+_OWNER = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+RUN = f"r{_OWNER}"
 PREFIX = f"reviewtui-test-{RUN}-"
 LABEL = "reviewtui.test=1"
 RUN_LABEL = f"reviewtui.test.run={RUN}"
@@ -47,7 +50,7 @@ WEAK_IMAGE = f"reviewtui-test/weak:{RUN}"
 SOCKET = Path("/var/run/docker.sock")
 # The weak swarm service publishes this port through the routing mesh (no task ever
 # runs, so nothing listens); one per run, since two runs cannot publish the same one.
-SWARM_PORT = 20000 + os.getpid() % 20000
+SWARM_PORT = 20000 + _OWNER % 20000
 PLANTED_PASSWORD = "hunter2hunter2rig"
 PLANTED_TOKEN = "ghp_R1gT0kenAbcdefghijklmnopqrstuvwxyz12"
 PLANTED_BUILD_ARG = "npm_rigBuildArgSecret0987"

@@ -8,7 +8,6 @@ The module makes services of its own on the rig's one-node swarm (never started:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +66,7 @@ INTERNAL = engine_rig.PREFIX + "svc-internal"
 # The tester's service: the Docker socket and /etc bound in, a port below 1024 (one per
 # run: runs sharing the swarm cannot publish the same port), an untagged image.
 UNTAGGED = "reviewtui-test/busybox"
-LOW_PORT = 100 + os.getpid() % 900
+LOW_PORT = 100 + int(engine_rig.RUN[1:]) % 900
 SWARM_ITEMS = ("swarm_autolock", "overlay_encryption", "swarm_cert_rotation")
 NEW_DETECTORS = (
     "docker_socket",
