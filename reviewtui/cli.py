@@ -125,6 +125,11 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             help="create or refresh this review file with the scan, keeping its answers, "
             "notes and sign-offs (e.g. PROJECT/.reviewtui/review.json)",
         )
+        parser.add_argument(
+            "--no-fixes",
+            action="store_true",
+            help="leave the proposed fixes (their diffs) out of the report",
+        )
     elif command == "export":
         parser = _Parser(
             prog="reviewtui export",
@@ -322,7 +327,7 @@ def _scan(options: argparse.Namespace) -> int:
     _warn_about_input(session)
     if options.review is not None:
         _save_review(session)
-    _emit(_report(session, options), options.output)
+    _emit(_report(session, options, fixes=not options.no_fixes), options.output)
     return _exit_status(session, options.fail_on)
 
 
@@ -393,15 +398,18 @@ def _export(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(session: ReviewSession, options: argparse.Namespace) -> str:
-    """The report the output options ask for; links lead from where it is written."""
+def _report(session: ReviewSession, options: argparse.Namespace, fixes: bool = False) -> str:
+    """The report the output options ask for; links lead from where it is written.
+
+    ``fixes`` adds the proposed fixes, which only a session that has just scanned has.
+    """
     from reviewtui.report import render
 
     link_base: str = options.link_base
     if link_base and not link_base.startswith(("https://", "http://")):
         raise UsageError(f"--link-base {link_base}: give an http:// or https:// URL")
     folder = options.output.parent if options.output is not None else None
-    return render(session, options.format, link_base, report_dir=folder)
+    return render(session, options.format, link_base, report_dir=folder, fixes=fixes)
 
 
 def _checklist(options: argparse.Namespace) -> int:

@@ -208,13 +208,18 @@ def run_scan(root: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The report's own HTML: the seal comment, and the fold of a failing item's proposed fixes
+# (its summary line holds no tag, only escaped text).
+_OWN_HTML = re.compile(r"<!--.*|<details><summary>[^<>]*</summary>\n|</details>\n", re.S)
+
+
 def markdown_faults(report: str) -> list[str]:
     """Links, images and HTML that scanned text made in a Markdown report, as a
-    CommonMark renderer with HTML on reads it (the seal comment is the report's own)."""
+    CommonMark renderer with HTML on reads it (the seal and the folds are the report's)."""
     faults = []
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table"])
     for token in parser.parse(report):
-        if token.type == "html_block" and not token.content.startswith("<!--"):
+        if token.type == "html_block" and not _OWN_HTML.fullmatch(token.content):
             faults.append(token.content[:80])
         for child in token.children or []:
             href = str(child.attrs.get("href", "") or child.attrs.get("src", ""))

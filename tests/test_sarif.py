@@ -60,7 +60,8 @@ def schema() -> dict[str, object]:
 
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_report_is_valid_sarif(tmp_path: Path, schema: dict[str, object], name: str) -> None:
-    log = sarif_of(BUILDERS[name](tmp_path))
+    # With the proposed fixes, so SARIF's fix objects are checked too.
+    log = json.loads(render(BUILDERS[name](tmp_path), "sarif", fixes=True))
 
     validator = jsonschema.Draft202012Validator(schema)
     assert [error.message for error in validator.iter_errors(log)] == []
@@ -287,7 +288,7 @@ def test_microsofts_validator_finds_no_error(tmp_path: Path) -> None:
     answer(session)
     record_live(session)
     path = tmp_path / "review.sarif"
-    path.write_text(render(session, "sarif"), encoding="utf-8")
+    path.write_text(render(session, "sarif", fixes=True), encoding="utf-8")
     config = tmp_path / "validator.xml"
     config.write_text(VALIDATOR_CONFIG, encoding="utf-8")
     out = tmp_path / "validation.sarif"

@@ -23,6 +23,7 @@ from reviewtui.tui.actions import ACTIONS, Scope, actions_for, bindings_for, key
 from reviewtui.tui.app import ReviewApp, run_app
 from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.hanging import HangingText, Line
+from reviewtui.tui.screens.fix import FixScreen
 from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
 from reviewtui.tui.screens.meeting import MeetingScreen
@@ -463,6 +464,7 @@ def test_every_bound_action_has_a_method_to_run() -> None:
         Scope.ITEM: ItemScreen,
         Scope.DIALOG: RiskReasonScreen,
         Scope.MEETING: MeetingScreen,
+        Scope.FIX: FixScreen,
     }
     for action in ACTIONS:
         name = "action_" + action.action.split("(")[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from reviewtui.commands import baseline, diff, sign, verify
+from reviewtui.commands import baseline, diff, fix, sign, verify
 
-MODULES: tuple[ModuleType, ...] = (baseline, diff, sign, verify)
+MODULES: tuple[ModuleType, ...] = (baseline, diff, fix, sign, verify)
 """Every such command, in the order ``reviewtui --help`` lists them."""

@@ -8,8 +8,9 @@ detectors before offering it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from reviewtui.fix.compose_edit import ComposeText, DataPath
 from reviewtui.project.compose_model import ComposeProject, ComposeService
@@ -18,11 +19,24 @@ from reviewtui.project.compose_model import ComposeProject, ComposeService
 @dataclass(frozen=True)
 class Failing:
     """The failing service: its file's text and nodes, and the file read as the scan
-    reads it (``service`` is the service there, ``project`` the whole file)."""
+    reads it (``service`` is the service there, ``project`` the whole file).
+
+    ``doc`` may hold only the service's own lines (see
+    :mod:`reviewtui.fix.compose_shape`); ``written`` then gives every service of the
+    file as written, which a change that follows the other services' habits reads.
+    """
 
     doc: ComposeText
     service: ComposeService
     project: ComposeProject
+    written: Mapping[str, Any] | None = None
+
+    def services(self) -> Mapping[Any, Any]:
+        """Every service of the file as written (plain values, merges applied)."""
+        if self.written is not None:
+            return self.written
+        services = self.doc.value(("services",), {})
+        return services if isinstance(services, dict) else {}
 
     @property
     def path(self) -> DataPath:

@@ -11,7 +11,6 @@ never changed, since the change would reach that place too.
 
 from __future__ import annotations
 
-import copy
 import functools
 import warnings
 from collections import Counter
@@ -40,8 +39,7 @@ class EditRefused(Exception):
     """The text cannot take this change safely; the fixer then offers no fix."""
 
 
-@functools.lru_cache(maxsize=32)
-def _parse(text: str) -> ComposeText | str:
+def _parse(text: str, layout: Layout | None = None) -> ComposeText | str:
     """The ComposeText of ``text``, or why there is none."""
     if too_many_brackets(text):
         return "nested too deeply"
@@ -57,7 +55,13 @@ def _parse(text: str) -> ComposeText | str:
         return "the top level is not a mapping"
     if expands_past(loaded):
         return "expands to too many values"
-    return ComposeText(text, root, loaded)
+    return ComposeText(text, root, loaded, layout)
+
+
+# Whole files and the pieces of one service (see compose_shape) are kept apart, so that
+# the many small pieces a plan parses never push out the few whole files it comes back to.
+_parse_file = functools.lru_cache(maxsize=32)(_parse)
+_parse_piece = functools.lru_cache(maxsize=64)(_parse)
 
 
 class ComposeText:
@@ -67,25 +71,34 @@ class ComposeText:
     every edit returns a new :class:`ComposeText` for the changed text.
     """
 
-    def __init__(self, text: str, root: MappingNode, loaded: dict[Any, Any]) -> None:
+    def __init__(
+        self, text: str, root: MappingNode, loaded: dict[Any, Any], layout: Layout | None = None
+    ) -> None:
         self.text = text
         self.root = root
         self.loaded = loaded
         self.data = _plain(loaded)
-        self.layout = _layout(text, root)
+        self.layout = _layout(text, root) if layout is None else layout
+        self._given_layout = layout
         self._references = _references(root)
 
     @classmethod
-    def parse(cls, text: str) -> ComposeText:
+    def parse(cls, text: str, layout: Layout | None = None) -> ComposeText:
         """The text composed and loaded. Raises EditRefused when it is no YAML mapping.
 
-        The last few texts are kept: a plan of several fixes parses each text it passes
-        through more than once, and nothing changes a ComposeText once made.
+        ``layout`` is the one of the whole file when ``text`` is a piece of it: what is
+        written then follows the file, and so does every edit of the result. The last
+        few texts are kept: a plan of several fixes parses each text it passes through
+        more than once, and nothing changes a ComposeText once made.
         """
-        parsed = _parse(text)
+        parsed = _parse_file(text) if layout is None else _parse_piece(text, layout)
         if isinstance(parsed, str):
             raise EditRefused(parsed)
         return parsed
+
+    def shared(self, node: Node) -> bool:
+        """True when more than one place refers to ``node`` (an anchor and its aliases)."""
+        return self._references[id(node)] > 1
 
     # Finding values.
 
@@ -152,8 +165,8 @@ class ComposeText:
                 self._end(mapping, mapping.start_mark.index),
                 block(key, value, indent, self.layout),
             )
-        expected = copy.deepcopy(self.data)
-        _at(expected, path)[key] = value
+        expected, mapping_value = _copied_along(self.data, path)
+        mapping_value[key] = value
         return self._checked(text, expected)
 
     def append(self, path: DataPath, value: Any) -> ComposeText:
@@ -171,8 +184,8 @@ class ComposeText:
             gap = max(first.start_mark.column - dash, 2) if _same_line(self.text, first) else 2
             line = " " * dash + "-" + " " * (gap - 1) + written
             text = self._insert_lines(self._end(sequence, sequence.start_mark.index), [line])
-        expected = copy.deepcopy(self.data)
-        _at(expected, path).append(value)
+        expected, entries = _copied_along(self.data, path)
+        entries.append(value)
         return self._checked(text, expected)
 
     def replace(self, path: DataPath, value: Any) -> ComposeText:
@@ -197,8 +210,8 @@ class ComposeText:
             else:
                 piece = scalar(value, self.layout.quote, _style_of(node))
             text = self.text[:start] + piece + self.text[end:]
-        expected = copy.deepcopy(self.data)
-        _at(expected, path[:-1])[path[-1]] = value
+        expected, parent = _copied_along(self.data, path[:-1])
+        parent[path[-1]] = value
         return self._checked(text, expected)
 
     def remove(self, path: DataPath) -> ComposeText:
@@ -217,15 +230,15 @@ class ComposeText:
             text = self._remove_block_key(parent, key)
         else:
             raise EditRefused("cannot remove this entry")
-        expected = copy.deepcopy(self.data)
-        del _at(expected, path[:-1])[key]
+        expected, parent = _copied_along(self.data, path[:-1])
+        del parent[key]
         return self._checked(text, expected)
 
     # Where text goes.
 
     def _checked(self, text: str, expected: dict[Any, Any]) -> ComposeText:
         """The changed text, if it loads and holds exactly the expected values."""
-        changed = ComposeText.parse(text)
+        changed = ComposeText.parse(text, self._given_layout)
         if changed.data != expected:
             raise EditRefused("the change would alter other values")
         return changed
@@ -428,10 +441,25 @@ def _same_line(text: str, item: Node) -> bool:
     return text[line_start : item.start_mark.index].strip(" ").startswith("-")
 
 
-def _at(data: Any, path: DataPath) -> Any:
+def _copied_along(data: Any, path: DataPath) -> tuple[Any, Any]:
+    """A copy of ``data`` whose containers on the way to ``path`` are new and the rest
+    shared, and the new container at ``path``: changing that one leaves ``data`` as it
+    was, without copying the whole file's values for each edit."""
+    top = _shallow(data)
+    container = top
     for key in path:
-        data = data[key]
-    return data
+        child = _shallow(container[key])
+        container[key] = child
+        container = child
+    return top, container
+
+
+def _shallow(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from reviewtui.fix.compose_change import Changed, Failing
@@ -169,22 +170,28 @@ def _keeps_limits_in_deploy(failing: Failing) -> bool:
             return isinstance(doc.value(path + _DEPLOY_LIMITS[:depth]), dict)
     if "deploy" in service:
         return False  # a deploy from a merge: one written here would replace it
-    return _file_keeps_limits_in_deploy(doc)
+    return _file_keeps_limits_in_deploy(failing.services())
 
 
-def _file_keeps_limits_in_deploy(doc: ComposeText) -> bool:
+def _file_keeps_limits_in_deploy(services: Mapping[Any, Any]) -> bool:
     """True when more of the file's services keep limits in ``deploy`` than beside
     their other keys."""
-    services = doc.value(("services",), {})
     deploy = top = 0
-    for name in services if isinstance(services, dict) else {}:
-        limits = doc.value(("services", name, *_DEPLOY_LIMITS))
+    for service in services.values():
+        limits = _at(service, _DEPLOY_LIMITS)
         if isinstance(limits, dict) and limits:
             deploy += 1
-        service = services[name]
         if isinstance(service, dict) and RESOURCE_KEYS & set(service):
             top += 1
     return deploy > top
+
+
+def _at(value: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
 
 
 def _insert_deploy_limit(doc: ComposeText, path: DataPath, limit: LimitDefault) -> ComposeText:

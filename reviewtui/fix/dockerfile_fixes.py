@@ -10,9 +10,11 @@ from pass or not applicable to needs a person). Otherwise the fixer gives None, 
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from reviewtui.detect.dockerfile_checks import DETECTORS
 from reviewtui.fix.dockerfile_copy import copy_for_add
@@ -20,7 +22,7 @@ from reviewtui.fix.dockerfile_final_stage import healthcheck_template, non_root_
 from reviewtui.fix.dockerfile_secrets import secret_mounts
 from reviewtui.fix.dockerfile_tags import pinned_tags
 from reviewtui.fix.dockerfile_text import NoFix
-from reviewtui.fix.model import Edit
+from reviewtui.fix.model import Covered, Edit
 from reviewtui.fix.registry import fixer
 from reviewtui.model import Finding, Status, Target, TargetKind
 from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
@@ -51,12 +53,12 @@ def explain(item_id: str, text: str, path: str) -> Edit | NoFix:
     detector, maker = MAKERS[item_id]
     if "\r" in text:
         return NoFix("the file mixes line ends; fix it by hand")
-    before = parse_dockerfile(text, path)
+    before, statuses = _read(text, path)
     if before.final_stage is None:
         return NoFix("no FROM instruction could be read")
-    statuses = _statuses(before)
-    if statuses.get(detector) is not Status.FAIL:
-        return NoFix("the item does not fail for this file")
+    status = statuses.get(detector)
+    if status is not Status.FAIL:
+        return NoFix("the item does not fail for this file", passes=status in _SETTLED)
     made = maker(before, text)
     if isinstance(made, NoFix) or made.text == text:
         return made if isinstance(made, NoFix) else NoFix("the edit changes nothing")
@@ -64,14 +66,13 @@ def explain(item_id: str, text: str, path: str) -> Edit | NoFix:
 
 
 def _checked(
-    detector: str, before: Dockerfile, statuses: dict[str, Status], made: Edit
+    detector: str, before: Dockerfile, statuses: Mapping[str, Status], made: Edit
 ) -> Edit | NoFix:
     """``made`` when the edited file passes the item and loses nothing, else why not."""
-    after = parse_dockerfile(made.text, before.path)
+    after, results = _read(made.text, before.path)
     new_problems = {p.reason for p in after.problems} - {p.reason for p in before.problems}
     if new_problems:
         return NoFix(f"the edit would make the reader report: {sorted(new_problems)[0]}")
-    results = _statuses(after)
     if results.get(detector) is not Status.PASS:
         return NoFix(f"the edit would leave the item {results.get(detector)}")
     for name, old in statuses.items():
@@ -81,6 +82,17 @@ def _checked(
         if new is Status.FAIL or (new is Status.UNKNOWN and old in _SETTLED):
             return NoFix(f"the edit would make the detector {name} go from {old} to {new}")
     return made
+
+
+@functools.lru_cache(maxsize=16)
+def _read(text: str, path: str) -> tuple[Dockerfile, Mapping[str, Status]]:
+    """The file parsed and every detector's answer for it (read only: both are shared).
+
+    The last few are kept: a plan of fixes judges each text twice (after one fix and
+    before the next), and a report asks every item of the same text.
+    """
+    dockerfile = parse_dockerfile(text, path)
+    return dockerfile, MappingProxyType(_statuses(dockerfile))
 
 
 def _statuses(dockerfile: Dockerfile) -> dict[str, Status]:
@@ -106,6 +118,8 @@ def _fix(item_id: str, text: str, target: Target) -> Edit | None:
     made = explain(item_id, text, target.path)
     if isinstance(made, NoFix):
         log.debug("no fix of %s for %s: %s", item_id, target.path, made.reason)
+        if made.passes:
+            raise Covered(made.reason)
         return None
     return made
 

@@ -21,9 +21,13 @@ _POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 
 @dataclass(frozen=True)
 class NoFix:
-    """Why a Dockerfile gives no mechanical fix for an item: the reviewer decides."""
+    """Why a Dockerfile gives no mechanical fix for an item: the reviewer decides.
+
+    ``passes`` says the item passes for the file already (nothing to fix).
+    """
 
     reason: str
+    passes: bool = False
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,13 @@ class Edit:
 
 Fixer = Callable[[str, Target, Finding], Edit | None]
 """Given a file's text, the failing target in it and its finding: the edit, or None when
-this file gives no mechanical fix (the reviewer must decide)."""
+this file gives no mechanical fix (the reviewer must decide). A fixer raises
+:class:`Covered` when the item passes for the target in the text it is given."""
+
+
+class Covered(Exception):
+    """Raised by a fixer when the item already passes for the target in the text it was
+    given: nothing is left to fix there (in a plan, an earlier fix saw to it)."""
 
 
 @dataclass(frozen=True)

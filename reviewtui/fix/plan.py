@@ -2,8 +2,9 @@
 
 A fix is computed from the text of the file as it is on disk; several fixes to one file
 are made one after the other, each on the text the previous one left, so they never
-fight over lines. Files are read as bytes and written back the same way: a byte order
-mark and CRLF line ends are kept, and a file that is not UTF-8 gets no fix.
+fight over lines, and a target an earlier fix made pass is said to be covered by it.
+Files are read as bytes and written back the same way: a byte order mark and CRLF line
+ends are kept, and a file that is not UTF-8 gets no fix.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewtui.fix.model import Edit, Fix, Fixer
+from reviewtui.fix.model import Covered, Edit, Fix, Fixer
 from reviewtui.fix.registry import fixers, has_fixer
 from reviewtui.model import Finding, Status, Target, TargetKind
 from reviewtui.project.textfile import MAX_BYTES, read_text
@@ -71,10 +72,18 @@ def digest(text: str) -> str:
 def propose(item_id: str, finding: Finding, text: str) -> Fix | None:
     """The fix of one failing target made on ``text`` (the whole file), or None when the
     file gives no mechanical fix for it."""
+    made = _attempt(item_id, finding, text)
+    return made if isinstance(made, Fix) else None
+
+
+def _attempt(item_id: str, finding: Finding, text: str) -> Fix | Covered | None:
+    """:func:`propose`, telling apart a target whose item passes in ``text`` already."""
     fixer = fixers().get(item_id)
     if fixer is None or not fixable(item_id, finding):
         return None
     edit = _run(fixer, text, finding)
+    if isinstance(edit, Covered):
+        return edit
     if edit is None or edit.text == text:
         return None
     return Fix(
@@ -120,19 +129,38 @@ def plan_files(
             by_file[rel], key=lambda pair: (rank.get(pair[0], len(rank)), pair[0], pair[1].target)
         )
         for item_id, finding in pairs:
-            fix = propose(item_id, finding, plan.after)
-            if fix is None:
-                plan.skipped.append((item_id, finding.target, "no mechanical fix in this file"))
+            made = _attempt(item_id, finding, plan.after)
+            if isinstance(made, Fix):
+                plan.fixes.append(made)
+                plan.after = made.after
                 continue
-            plan.fixes.append(fix)
-            plan.after = fix.after
+            reason = _covered_by(item_id, finding, plan) if isinstance(made, Covered) else None
+            plan.skipped.append((item_id, finding.target, reason or _NO_FIX))
         plans.append(plan)
     return plans, errors
 
 
-def _run(fixer: Fixer, text: str, finding: Finding) -> Edit | None:
+_NO_FIX = "no mechanical fix in this file"
+
+
+def _covered_by(item_id: str, finding: Finding, plan: FilePlan) -> str | None:
+    """The skip reason of a target whose item passes after the earlier fixes of ``plan``:
+    None when it passes in the file as it was (no fix of this file can help it).
+
+    The latest earlier fix of the same item is named when the item failed before it (one
+    network made internal for two back ends); the fixer is asked at most twice.
+    """
+    if not plan.fixes or isinstance(_attempt(item_id, finding, plan.before), Covered):
+        return None
+    latest = next((fix for fix in reversed(plan.fixes) if fix.item == item_id), None)
+    if latest is not None and not isinstance(_attempt(item_id, finding, latest.before), Covered):
+        return f"covered by the earlier fix for {latest.target}"
+    return "covered by an earlier fix in this file"
+
+
+def _run(fixer: Fixer, text: str, finding: Finding) -> Edit | Covered | None:
     """The fixer's edit on text with LF line ends and no byte order mark, turned back
-    into the file's own form."""
+    into the file's own form (or what the fixer raised to say the item passes)."""
     bom = text.startswith(_BOM)
     body = text.removeprefix(_BOM)
     crlf = "\r\n" in body and body.count("\r\n") == body.count("\n")
@@ -140,6 +168,8 @@ def _run(fixer: Fixer, text: str, finding: Finding) -> Edit | None:
         body = body.replace("\r\n", "\n")
     try:
         edit = fixer(body, finding.target, finding)
+    except Covered as covered:
+        return covered
     except Exception:  # noqa: BLE001 - a fixer's bug must cost one fix, not the review
         return None
     if edit is None:

@@ -21,16 +21,21 @@ _URL_SAFE = ":/?#[]@!$&'*+,;=%~"
 
 
 def render(
-    session: ReviewSession, fmt: str, link_base: str = "", report_dir: Path | None = None
+    session: ReviewSession,
+    fmt: str,
+    link_base: str = "",
+    report_dir: Path | None = None,
+    fixes: bool = False,
 ) -> str:
     """The report of ``session`` in format ``fmt`` (one of :data:`FORMATS`).
 
     ``link_base`` is the URL of the repository's root at the reviewed commit
     (``https://github.com/o/r/blob/SHA/``): the Markdown report then links evidence
     there. Without it, links are relative to ``report_dir``, the folder the report is
-    written to (default: the project's root).
+    written to (default: the project's root). ``fixes`` adds the proposed fixes of the
+    failing items, made from the files as they are now (see :mod:`.fix_section`).
     """
-    data = report_data(session)
+    data = report_data(session, fixes=fixes)
     if fmt == "markdown":
         base = markdown_link_base(data, link_base, session.root, report_dir)
         return render_markdown(data, base)
@@ -68,17 +73,21 @@ def default_report_path(session: ReviewSession, fmt: str) -> Path:
 
 
 def write_report(
-    session: ReviewSession, fmt: str, path: Path | None = None, link_base: str = ""
+    session: ReviewSession,
+    fmt: str,
+    path: Path | None = None,
+    link_base: str = "",
+    fixes: bool = False,
 ) -> Path:
     """Write the report to ``path`` (default: beside the review file) and return it.
 
     Links in a Markdown report lead from where it is written to the project's files,
-    unless ``link_base`` names the repository's URL.
+    unless ``link_base`` names the repository's URL; ``fixes`` as for :func:`render`.
     """
     target = path or default_report_path(session, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
-    report = render(session, fmt, link_base, report_dir=target.parent)
+    report = render(session, fmt, link_base, report_dir=target.parent, fixes=fixes)
     temporary.write_text(report, encoding="utf-8")
     temporary.replace(target)
     return target

@@ -6,6 +6,7 @@ import json
 from importlib import resources
 
 from reviewtui.model import Finding
+from reviewtui.report.fix_section import ItemFixes
 from reviewtui.report.summary import ReportData
 from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import ItemState, Verdict
@@ -52,7 +53,7 @@ def report_document(data: ReportData) -> dict[str, object]:
             | {"total": len(section.states), "answered": section.answered}
             for section in data.sections
         },
-        "items": [_item(state) for state in data.states],
+        "items": [_item(state, data.fixes.get(state.item.id)) for state in data.states],
         "problems": list(data.problems),
         "engines": [engine.to_dict() for engine in data.engines],
         "meetings": [_meeting(meeting) for meeting in data.meetings],
@@ -62,7 +63,7 @@ def report_document(data: ReportData) -> dict[str, object]:
     }
 
 
-def _item(state: ItemState) -> dict[str, object]:
+def _item(state: ItemState, fixes: ItemFixes | None) -> dict[str, object]:
     item = state.item
     answer = state.answer
     return {
@@ -88,6 +89,8 @@ def _item(state: ItemState) -> dict[str, object]:
             "tools": {k: list(v) for k, v in item.references.tools.items()},
         },
         "findings": [_finding(state, f) for f in state.findings],
+        "fixes": [fix.to_dict() for fix in fixes.fixes] if fixes else [],
+        "fix_notes": list(fixes.notes) if fixes else [],
     }
 
 

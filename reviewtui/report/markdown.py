@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.report.changes_section import changes_section
+from reviewtui.report.fix_section import fix_lines
 from reviewtui.report.meeting_section import meeting_section
 from reviewtui.report.summary import ActionItem, ReportData, action_of, live_hosts
 from reviewtui.review import signing
@@ -66,28 +67,34 @@ _CUT_NOTICE_ROOM = 600
 @dataclass(frozen=True)
 class _Shortening:
     """How much a report leaves out to fit: verdicts whose items are only counted, the
-    rows of each evidence table, how many unreadable files and table rows are listed, and
-    how many of the folded items stay shown all the same (see :func:`_folded`)."""
+    rows of each evidence table, how many unreadable files and table rows are listed,
+    how many of the folded items stay shown all the same (see :func:`_folded`), and how
+    many items keep the diffs of their proposed fixes (None: all; see :func:`_diffed`)."""
 
     folded: tuple[Verdict, ...] = ()
     evidence_rows: int = MAX_EVIDENCE_ROWS
     problems: int | None = None
     listed: int | None = None
     kept: int = 0
+    diffs: int | None = None
 
 
 _FOLD = (Verdict.PASS, Verdict.NOT_APPLICABLE)
 # Tried in order until the report fits; each keeps as many of the items it folds as fit,
-# and the last one also cuts items when it must.
+# and the last one also cuts items when it must. Before any of them but the first, the
+# diffs of the proposed fixes go (see _WITHOUT_DIFFS).
 _SHORTENINGS = (
     _Shortening(),
-    _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50),
-    _Shortening(_FOLD, 10, 50),
-    _Shortening(_FOLD, 5, 20),
-    _Shortening(_FOLD, 2, 20),
-    _Shortening((*_FOLD, Verdict.UNKNOWN), 2, 10, 100),
-    _Shortening((*_FOLD, Verdict.UNKNOWN), 1, 10, 50),
+    _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50, diffs=0),
+    _Shortening(_FOLD, 10, 50, diffs=0),
+    _Shortening(_FOLD, 5, 20, diffs=0),
+    _Shortening(_FOLD, 2, 20, diffs=0),
+    _Shortening((*_FOLD, Verdict.UNKNOWN), 2, 10, 100, diffs=0),
+    _Shortening((*_FOLD, Verdict.UNKNOWN), 1, 10, 50, diffs=0),
 )
+_WITHOUT_DIFFS = _Shortening(diffs=0)
+"""Everything but the diffs of the proposed fixes, which go first when a report is too
+long: ``reviewtui fix`` prints them again, and nothing else gives back what is left out."""
 
 
 def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMMENT_CHARS) -> str:
@@ -97,6 +104,8 @@ def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMM
     evidence: empty for links relative to the project's root, ``../`` for a report one
     folder down, or a URL ending in ``/``.
     """
+    # TODO: the seal holds the diffs of every proposed fix, also those the body leaves
+    # out to fit, so a long report with fixes has less room for its text than it could.
     seal = _seal(data, link_base, limit)
     return report_body(data, link_base, limit - comment_length(seal)) + seal
 
@@ -104,30 +113,44 @@ def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMM
 def report_body(data: ReportData, link_base: str, limit: int) -> str:
     """The report without the seal at its end, at most ``limit`` characters; ``reviewtui
     verify`` renders it again with the room the report's own seal left."""
-    for shortening in _SHORTENINGS:
-        report = _render(data, link_base, shortening)
+    first, *others = _SHORTENINGS
+    tried = [first, _WITHOUT_DIFFS, *others] if _with_fixes(data) else _SHORTENINGS
+    # Every attempt renders the same items again: each block is made once.
+    items: _Blocks = {}
+    for shortening in tried:
+        report = _render(data, link_base, shortening, items)
         if comment_length(report) <= limit:
-            return _most_kept(data, link_base, shortening, limit, report)
-    return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit)
+            if shortening is _WITHOUT_DIFFS:
+                return _most_diffs(data, link_base, limit, report, items)
+            return _most_kept(data, link_base, shortening, limit, report, items)
+    return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit, items)
+
+
+_Blocks = dict[tuple[str, int, bool], list[str]]
+"""Item blocks already made, by item id, evidence rows and whether its diffs show."""
 
 
 def _render(
     data: ReportData,
     link_base: str,
     shortening: _Shortening,
-    items: dict[str, list[str]] | None = None,
+    items: _Blocks | None = None,
 ) -> str:
     head, blocks, tail = _parts(data, link_base, shortening, cut=0, items=items)
     return _join(head, [line for block in blocks for line in block], tail)
 
 
 def _most_kept(
-    data: ReportData, link_base: str, shortening: _Shortening, limit: int, fitting: str
+    data: ReportData,
+    link_base: str,
+    shortening: _Shortening,
+    limit: int,
+    fitting: str,
+    items: _Blocks,
 ) -> str:
     """The report that keeps the most of the items ``shortening`` folds and still fits,
     found by halving; ``fitting`` is the one that keeps none of them."""
     low, high = 0, len(_folded(data, shortening))
-    items: dict[str, list[str]] = {}  # an item's block is the same whatever else is kept
     while low < high:
         middle = (low + high + 1) // 2
         report = _render(data, link_base, replace(shortening, kept=middle), items)
@@ -136,6 +159,37 @@ def _most_kept(
         else:
             high = middle - 1
     return fitting
+
+
+def _most_diffs(data: ReportData, link_base: str, limit: int, fitting: str, items: _Blocks) -> str:
+    """The full report with the diffs of as many items' fixes as fit, found by halving;
+    ``fitting`` is the one without any."""
+    low, high = 0, len(_with_fixes(data))
+    while low < high:
+        middle = (low + high + 1) // 2
+        report = _render(data, link_base, _Shortening(diffs=middle), items)
+        if comment_length(report) <= limit:
+            low, fitting = middle, report
+        else:
+            high = middle - 1
+    return fitting
+
+
+def _with_fixes(data: ReportData) -> list[str]:
+    """The failing items that carry proposed fixes, in report order."""
+    return [
+        state.item.id
+        for state in data.states
+        if state.verdict is Verdict.FAIL
+        and (fixes := data.fixes.get(state.item.id))
+        and fixes.fixes
+    ]
+
+
+def _diffed(data: ReportData, shortening: _Shortening) -> set[str]:
+    """The items whose fixes show their diffs: the first ``diffs`` of them, or all."""
+    ids = _with_fixes(data)
+    return set(ids if shortening.diffs is None else ids[: shortening.diffs])
 
 
 def comment_length(report: str) -> int:
@@ -235,11 +289,11 @@ def _parts(
     link_base: str,
     shortening: _Shortening,
     cut: int,
-    items: dict[str, list[str]] | None = None,
+    items: _Blocks | None = None,
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The head (title to unreadable files), the blocks of the checklist sections, and
     the tail (sign-off); ``cut`` is how many items the caller leaves out at the end, and
-    ``items`` keeps the items' blocks for another call with the same evidence rows."""
+    ``items`` keeps the items' blocks for other calls."""
     items = {} if items is None else items
     head = [
         f"# Docker security review: {text(data.project)}",
@@ -257,15 +311,17 @@ def _parts(
     ]
     inspected = {engine.host: engine for engine in data.engines}
     folded_ids = _folded(data, shortening)
+    diffed = _diffed(data, shortening)
     blocks: list[list[str]] = []
     for section in data.sections:
         blocks.append([f"## {text(section.checklist.title)}", ""])
         folded = Counter(s.verdict for s in section.states if s.item.id in folded_ids)
         for state in section.states:
             if state.item.id not in folded_ids:
-                if state.item.id not in items:
-                    items[state.item.id] = _item(state, inspected, data, link_base, shortening)
-                blocks.append(items[state.item.id])
+                key = (state.item.id, shortening.evidence_rows, state.item.id in diffed)
+                if key not in items:
+                    items[key] = _item(state, inspected, data, link_base, shortening, key[2])
+                blocks.append(items[key])
         if folded:
             blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
     return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
@@ -287,10 +343,12 @@ def _join(head: list[str], body: list[str], tail: list[str]) -> str:
     return "\n".join([*head, *body, *tail]).rstrip() + "\n"
 
 
-def _cut_to_fit(data: ReportData, link_base: str, shortening: _Shortening, limit: int) -> str:
+def _cut_to_fit(
+    data: ReportData, link_base: str, shortening: _Shortening, limit: int, items: _Blocks
+) -> str:
     """The most shortened report with as many item blocks as fit, then a line that says
     how many items were cut; the sign-off always stays."""
-    head, blocks, tail = _parts(data, link_base, shortening, cut=len(data.states))
+    head, blocks, tail = _parts(data, link_base, shortening, cut=len(data.states), items=items)
     budget = limit - comment_length(_join(head, [], tail)) - _CUT_NOTICE_ROOM
     kept: list[list[str]] = []
     for block in blocks:
@@ -302,7 +360,7 @@ def _cut_to_fit(data: ReportData, link_base: str, shortening: _Shortening, limit
     shown = sum(1 for block in kept if block and block[0].startswith("### "))
     items_shown = len(data.states) - len(_folded(data, shortening))
     cut = max(items_shown - shown, 0)
-    head, _, tail = _parts(data, link_base, shortening, cut=cut)
+    head, _, tail = _parts(data, link_base, shortening, cut=cut, items=items)
     body = [line for block in kept for line in block]
     if cut:
         body += [
@@ -369,6 +427,12 @@ def _left_out_notice(data: ReportData, shortening: _Shortening, cut: int) -> lis
     listed = shortening.listed
     if listed is not None and (_failing_count(data) > listed or len(data.action_items) > listed):
         left_out.append(f"rows beyond {listed} in the failing and action tables")
+    without_diff = len(_with_fixes(data)) - len(_diffed(data, shortening))
+    if without_diff:
+        left_out.append(
+            f"the diffs of the proposed fixes of {counted(without_diff, 'item')} "
+            "(`reviewtui fix` prints them)"
+        )
     if cut:
         left_out.append(f"{counted(cut, 'item')} at the end")
     if not left_out:
@@ -439,21 +503,20 @@ def _failing_items(data: ReportData, shortening: _Shortening) -> list[str]:
         item = state.item
         lines.append(
             f"| {item.severity.value} | {prose(item.title, in_table=True)} (`{item.id}`) | "
-            f"{text(titles.get(item.checklist, item.checklist))} | {_failing_targets(state)} |"
+            f"{text(titles.get(item.checklist, item.checklist))} | "
+            f"{_failing_targets(state, data)} |"
         )
     if len(shown) < len(failing):
         lines.append(f"| … | {counted(len(failing) - len(shown), 'more failing item')} | | |")
     return lines + [""]
 
 
-def _failing_targets(state: ItemState) -> str:
+def _failing_targets(state: ItemState, data: ReportData) -> str:
     """How many targets fail (waived ones apart), or whose word it is."""
-    failing = [f for f in state.findings if f.status is Status.FAIL]
-    open_ = [f for f in failing if state.waiver_for(f) is None]
+    failing, waived = data.failing_targets[state.item.id]
     if not failing:
         return "answered fail by a reviewer" if state.answered else "none detected"
-    waived = len(failing) - len(open_)
-    return f"{len(failing)} of {len(state.findings)}" + (f" ({waived} waived)" if waived else "")
+    return f"{failing} of {len(state.findings)}" + (f" ({waived} waived)" if waived else "")
 
 
 def _action_items(data: ReportData, shortening: _Shortening) -> list[str]:
@@ -537,6 +600,7 @@ def _item(
     data: ReportData,
     link_base: str,
     shortening: _Shortening,
+    diffed: bool,
 ) -> list[str]:
     item = state.item
     verdict = state.verdict
@@ -566,6 +630,8 @@ def _item(
         lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
     if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
         lines += [f"**Fix:** {prose(item.fix)}", ""]
+    if verdict is Verdict.FAIL:
+        lines += fix_lines(data.fixes.get(item.id), diffed)
     return lines
 
 
@@ -637,7 +703,9 @@ def _waiver_lines(state: ItemState) -> list[str]:
 
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
     """One row per target, failing ones first, with links to the lines that prove it."""
-    findings = sorted(state.findings, key=lambda f: _STATUS_ORDER.index(f.status))
+    # One pass per status keeps the order a stable sort by status gives, at less cost.
+    groups = [[f for f in state.findings if f.status is status] for status in _STATUS_ORDER]
+    findings = [finding for group in groups for finding in group]
     if not findings:
         return []
     lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
@@ -656,8 +724,13 @@ def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
             f"{_evidence_cell(finding, link_base)} | {detail} |"
         )
     if len(findings) > rows:
-        hidden = Counter(f.status for f in findings[rows:])
-        by_status = ", ".join(f"{hidden[s]} {s.label}" for s in _STATUS_ORDER if hidden[s])
+        hidden, start = [], 0
+        for status, group in zip(_STATUS_ORDER, groups, strict=True):
+            count = len(group) - max(0, min(len(group), rows - start))
+            start += len(group)
+            if count:
+                hidden.append(f"{count} {status.label}")
+        by_status = ", ".join(hidden)
         lines.append(f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |")
     return lines + [""]
 

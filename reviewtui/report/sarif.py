@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from reviewtui.checklists import Item
 from reviewtui.model import Evidence, Finding, Severity, Status, Target, TargetKind
+from reviewtui.report.fix_section import TargetFix, fixes_by_target
 from reviewtui.report.markdown import linkable, prose
 from reviewtui.report.summary import ReportData, action_of
 from reviewtui.review.model import ItemState, Verdict, canonical_json
@@ -63,9 +64,10 @@ def sarif_document(data: ReportData, source_root: Path | None = None) -> dict[st
     """The report as a SARIF log with one run (see :func:`render_sarif`)."""
     states = _rule_order(data)
     indexes = {state.item.id: index for index, state in enumerate(states)}
+    fixes = fixes_by_target(data.fixes)
     results: list[dict[str, object]] = []
     for state in states:
-        results += _item_results(state, indexes[state.item.id], data)
+        results += _item_results(state, indexes[state.item.id], data, fixes)
     run: dict[str, object] = {
         "tool": {
             "driver": {
@@ -184,8 +186,14 @@ def _references_line(item: Item) -> str:
 # Results
 
 
-def _item_results(state: ItemState, index: int, data: ReportData) -> list[dict[str, object]]:
-    """A result per failing target; a reviewer's fail without one is a result of its own."""
+def _item_results(
+    state: ItemState,
+    index: int,
+    data: ReportData,
+    fixes: Mapping[tuple[str, Target], TargetFix],
+) -> list[dict[str, object]]:
+    """A result per failing target, with its proposed fix when it has one; a reviewer's
+    fail without a failing target is a result of its own."""
     failing = [finding for finding in state.findings if finding.status is Status.FAIL]
     results: list[dict[str, object]] = []
     seen: dict[str, int] = {}
@@ -206,6 +214,9 @@ def _item_results(state: ItemState, index: int, data: ReportData) -> list[dict[s
         suppression = _suppression(state, finding, data)
         if suppression is not None:
             result["suppressions"] = [suppression]
+        fix = fixes.get((state.item.id, finding.target))
+        if fix is not None and fix.replacements:
+            result["fixes"] = [_fix(fix, data)]
         results.append(result)
     if state.verdict is Verdict.FAIL and not failing:
         results.append(_answer_result(state, index, data))
@@ -276,6 +287,33 @@ def _suppression(state: ItemState, finding: Finding, data: ReportData) -> dict[s
         "status": "accepted",
         "justification": waiver.describe(),
         "location": _waiver_location(waiver, data),
+    }
+
+
+def _fix(fix: TargetFix, data: ReportData) -> dict[str, object]:
+    """The proposed fix as SARIF's ``fix``: whole lines of the file replaced, each from
+    the start of its first line to the start of the line after its last."""
+    replacements: list[dict[str, object]] = []
+    for change in fix.replacements:
+        replacement: dict[str, object] = {
+            "deletedRegion": {
+                "startLine": change.start,
+                "startColumn": 1,
+                "endLine": change.end,
+                "endColumn": 1,
+            }
+        }
+        if change.inserted:
+            replacement["insertedContent"] = {"text": change.inserted}
+        replacements.append(replacement)
+    description = _sentence(fix.summary)
+    if fix.behaviour:
+        description += " " + _sentence(f"May change behaviour: {fix.behaviour}")
+    return {
+        "description": {"text": description},
+        "artifactChanges": [
+            {"artifactLocation": _artifact(fix.path, data), "replacements": replacements}
+        ],
     }
 
 

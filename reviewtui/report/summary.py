@@ -6,11 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from reviewtui import __version__
 from reviewtui.checklists import Checklist
-from reviewtui.model import Problem
+from reviewtui.model import Problem, Status, TargetKind
+from reviewtui.report.fix_section import ItemFixes, collect_fixes
 from reviewtui.review.changes import ReviewChanges
 from reviewtui.review.meeting import Meeting
 from reviewtui.review.model import InspectedEngine, ItemState, SignOff, Verdict
@@ -93,6 +95,8 @@ class ReportData:
     """What changed since the last sign-off (None without one that kept a baseline)."""
     meetings: tuple[Meeting, ...] = ()
     """The review meetings held, oldest first."""
+    fixes: Mapping[str, ItemFixes] = field(default_factory=dict)
+    """The proposed fixes of the failing items, by item id (empty unless asked for)."""
 
     @property
     def states(self) -> list[ItemState]:
@@ -102,6 +106,19 @@ class ReportData:
     def count(self, verdict: Verdict) -> int:
         """How many items of the whole review stand at ``verdict``."""
         return sum(section.count(verdict) for section in self.sections)
+
+    @cached_property
+    def failing_targets(self) -> dict[str, tuple[int, int]]:
+        """By item id: how many of its targets fail, and how many of those are waived.
+
+        Worked out once: a report that has to be shortened is rendered several times.
+        """
+        counts = {}
+        for state in self.states:
+            failing = [f for f in state.findings if f.status is Status.FAIL]
+            waived = sum(state.waiver_for(f) is not None for f in failing) if state.waivers else 0
+            counts[state.item.id] = (len(failing), waived)
+        return counts
 
     def signoff_current(self, signoff: SignOff) -> bool:
         """True when the content is unchanged since this sign-off."""
@@ -128,8 +145,13 @@ def action_of(state: ItemState, today: str = "") -> ActionItem | None:
     return ActionItem(state, answer.owner, answer.due, done, overdue)
 
 
-def report_data(session: ReviewSession, today: str | None = None) -> ReportData:
-    """Collect the report's content from a session; ``today`` defaults to the UTC date."""
+def report_data(
+    session: ReviewSession, today: str | None = None, fixes: bool = False
+) -> ReportData:
+    """Collect the report's content from a session; ``today`` defaults to the UTC date.
+
+    ``fixes`` adds the proposed fixes of the failing items, made from the files on disk.
+    """
     sections = []
     for checklist in session.catalogue.checklists:
         states = [session.review.state(item) for item in checklist.items]
@@ -153,6 +175,7 @@ def report_data(session: ReviewSession, today: str | None = None) -> ReportData:
         today=today if today is not None else datetime.now(UTC).date().isoformat(),
         changes=session.changes_since_signoff(),
         meetings=tuple(session.review.meetings),
+        fixes=collect_fixes(session) if fixes else {},
     )
 
 
@@ -160,10 +183,17 @@ def live_hosts(state: ItemState) -> list[str]:
     """The engines whose objects answer this item, in the order of its findings."""
     hosts: list[str] = []
     for finding in state.findings:
-        host = finding.target.host
+        target = finding.target
+        if target.kind in _FILE_KINDS:
+            continue  # the common case, skipped without working out a host
+        host = target.host
         if host and host not in hosts:
             hosts.append(host)
     return hosts
+
+
+_FILE_KINDS = frozenset({TargetKind.DOCKERFILE, TargetKind.SERVICE, TargetKind.CI})
+"""Kinds of target read from files only, which never name an engine."""
 
 
 def repository_root(root: Path) -> Path | None:

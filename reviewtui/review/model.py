@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -257,7 +258,7 @@ class ItemState:
     answer: Answer | None
     waivers: tuple[Waiver, ...] = ()
 
-    @property
+    @cached_property
     def detected(self) -> Status:
         """The detected status rolled up over targets; unknown for manual items."""
         if not self.item.automatic:
@@ -271,11 +272,12 @@ class ItemState:
             return self.answer.verdict
         return self.automatic_verdict
 
-    @property
+    @cached_property
     def automatic_verdict(self) -> Verdict:
         """The detected status, or an accepted risk when the waivers cover every failure.
 
-        Targets a person must still look at (unknown) keep the item unknown.
+        Targets a person must still look at (unknown) keep the item unknown. Kept once
+        worked out: it depends only on the findings and waivers, which never change.
         """
         detected = self.detected
         if detected is not Status.FAIL or not self._waived:
@@ -386,9 +388,19 @@ class Review:
         cached = self._encoded.get(item_id)
         if cached is not None and cached[0] is findings:
             return cached[1]
-        encoded = [canonical_json(f.to_dict()) for f in findings]
+        encoded = [f.canonical_json() for f in findings]
         self._encoded[item_id] = (findings, encoded)
         return encoded
+
+    def _encodings(self, item_id: str) -> Iterable[str]:
+        """The item's encoded findings: those kept by :meth:`encoded_findings` when a save
+        made them, else made one by one and not kept, so that a scan that is never saved
+        (``reviewtui scan``) does not hold a second copy of every finding."""
+        findings = self.findings.get(item_id, [])
+        cached = self._encoded.get(item_id)
+        if cached is not None and cached[0] is findings:
+            return cached[1]
+        return (finding.canonical_json() for finding in findings)
 
     def findings_block(self, item_id: str, indent: str) -> str:
         """The item's encoded findings as lines of the review file, one per finding.
@@ -445,12 +457,16 @@ class Review:
             if state.waivers:
                 head["waivers"] = [waiver.to_dict() for waiver in state.waivers]
             digest.update(canonical_json(head).encode("utf-8"))
-            for encoded in self.encoded_findings(item.id):
+            for encoded in self._encodings(item.id):
                 digest.update(b"\n" + encoded.encode("utf-8"))
             digest.update(b"\n\n")
         return digest.hexdigest()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# One encoder for every call: json.dumps would build a new one for each finding.
+
+
 def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)

@@ -6,6 +6,7 @@ app always give the same answers for the same project.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
@@ -16,9 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from reviewtui.checklists import Catalogue, Checklist
+from reviewtui.checklists import Catalogue, Checklist, Item
 from reviewtui.custom.catalogue import load_project_catalogue
-from reviewtui.detect.engine import detect
 from reviewtui.live import EngineFacts, LiveSettings, read_engines
 from reviewtui.model import Finding, Problem
 from reviewtui.project import read_project
@@ -91,6 +91,7 @@ class ReviewSession:
         # The fingerprint of each Dockerfile and compose file as the last scan read it:
         # a fix is written only over a file that has not changed since.
         self.scanned_digests: dict[str, str] = {}
+        self._states: dict[str, tuple[ItemState, list[Finding] | None, Answer | None]] = {}
         # What the review file looked like when this session last read or wrote it, so a
         # save can tell that another reviewtui wrote it in between.
         self._disk_stamp = _stamp(path)
@@ -146,18 +147,42 @@ class ReviewSession:
 
     def states(self) -> list[ItemState]:
         """Every item with its findings and answer, in checklist order."""
-        return [self.review.state(item) for item in self.catalogue.items]
+        return [self._state_of(item) for item in self.catalogue.items]
 
     def state(self, item_id: str) -> ItemState:
         """One item's state; KeyError for an unknown id."""
         item = self.catalogue.item(item_id)
         if item is None:
             raise KeyError(item_id)
-        return self.review.state(item)
+        return self._state_of(item)
+
+    def _state_of(self, item: Item) -> ItemState:
+        """The item's state, the same object for as long as its findings, waivers and
+        answer stay what they were: the app asks for every item's state at each key,
+        and what it draws from a state is kept with it."""
+        review = self.review
+        findings = review.findings.get(item.id)
+        answer = review.answers.get(item.id)
+        kept = self._states.get(item.id)
+        if kept is not None:
+            state, seen_findings, seen_answer = kept
+            if (
+                state.item is item
+                and seen_findings is findings
+                and len(state.findings) == len(findings or ())
+                and state.answer is answer
+                # An answer is changed in place: compare it with a copy of what it was.
+                and seen_answer == answer
+                and state.waivers is review.waivers_of(item.id)
+            ):
+                return state
+        state = review.state(item)
+        self._states[item.id] = (state, findings, copy.copy(answer))
+        return state
 
     def counts(self, checklist: Checklist) -> ChecklistCounts:
         """Verdict counts and progress for one checklist."""
-        states = [self.review.state(item) for item in checklist.items]
+        states = [self._state_of(item) for item in checklist.items]
         return ChecklistCounts(
             name=checklist.name,
             title=checklist.title,
@@ -197,6 +222,10 @@ class ReviewSession:
     def scan(self, progress: ScanProgress | None = None) -> None:
         """Read the project (and the engines of a live review) and detect every item
         again, keeping answers and notes."""
+        # Imported at the first scan, not with the session: the app's first frame does
+        # not wait for every detector to load (the scan runs in a thread behind it).
+        from reviewtui.detect.engine import detect
+
         facts = read_project(self.root, progress, self.scanner_reports, self.scanner_settings)
         if self.live is not None:
             facts.engines = read_engines(self.live, progress)

@@ -19,6 +19,7 @@ class Scope(StrEnum):
     OVERVIEW = "overview"
     ITEM = "item"
     MEETING = "meeting"
+    FIX = "fix"
     DIALOG = "dialog"
 
     @property
@@ -32,6 +33,7 @@ _SCOPE_TITLES = {
     Scope.OVERVIEW: "Overview",
     Scope.ITEM: "Item",
     Scope.MEETING: "Meeting",
+    Scope.FIX: "Proposed fix",
     Scope.DIALOG: "Dialogs (answer, note, sign-off)",
 }
 
@@ -325,6 +327,17 @@ ACTIONS: tuple[Action, ...] = (
         priority=True,
     ),
     Action(
+        id="show-fix",
+        scope=Scope.ITEM,
+        keys="F",
+        action="show_fix",
+        label="fix",
+        title="Propose a fix",
+        help="Show each failing target's fix as a diff: apply, skip or copy it",
+        # The footer is full at 80 columns; the walk bar says "F fix" when there is one.
+        show=False,
+    ),
+    Action(
         id="filter",
         scope=Scope.ITEM,
         keys="f",
@@ -459,6 +472,53 @@ ACTIONS: tuple[Action, ...] = (
         title="End the meeting and quit",
         help="End the meeting and quit",
         show=False,
+    ),
+    # Proposed fix
+    Action(
+        id="fix-apply",
+        scope=Scope.FIX,
+        keys="a",
+        action="apply_fix",
+        label="apply",
+        title="Apply the fix",
+        help="Write the fix (only over the file as scanned), then rescan",
+    ),
+    Action(
+        id="fix-skip",
+        scope=Scope.FIX,
+        keys="s",
+        action="skip_fix",
+        label="skip",
+        title="Skip this target",
+        help="Leave this target as it is and go to the next one (or close)",
+    ),
+    Action(
+        id="fix-copy",
+        scope=Scope.FIX,
+        keys="c",
+        action="copy_diff",
+        label="copy",
+        title="Copy the diff",
+        help="Copy the diff to the clipboard (secret values masked)",
+    ),
+    Action(
+        id="fix-rescan",
+        scope=Scope.FIX,
+        keys="r",
+        action="rescan",
+        label="rescan",
+        title="Rescan the project",
+        help="Scan again, then propose the fix from the file as it is now",
+        show=False,
+    ),
+    Action(
+        id="fix-close",
+        scope=Scope.FIX,
+        keys="escape",
+        action="close",
+        label="close",
+        title="Close",
+        help="Close the proposed fix; nothing more is written",
     ),
     # Dialogs
     Action(

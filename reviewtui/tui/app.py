@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -19,12 +21,10 @@ from textual.worker import Worker, WorkerState
 
 from reviewtui.checklists import Catalogue, ChecklistError
 from reviewtui.custom.catalogue import load_project_catalogue
-from reviewtui.live import LiveSettings
-from reviewtui.project.scanner_reports import ScannerSettings
-from reviewtui.report import write_report
 from reviewtui.review.model import Review
 from reviewtui.review.session import ReviewSession, ScanProgress
 from reviewtui.review.store import ReviewSaveError
+from reviewtui.tui import settling
 from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.render import display_path
@@ -33,13 +33,19 @@ from reviewtui.tui.screens.help import HelpScreen
 from reviewtui.tui.screens.item import ItemScreen
 from reviewtui.tui.screens.meeting import open_meeting
 from reviewtui.tui.screens.overview import OverviewScreen
-from reviewtui.tui.screens.signoff import SignOffScreen
 from reviewtui.tui.walk import WalkFilter
+
+if TYPE_CHECKING:
+    from reviewtui.live import LiveSettings
+    from reviewtui.project.scanner_reports import ScannerSettings
 
 log = logging.getLogger(__name__)
 
 _PROGRESS_INTERVAL = 0.05
 """Seconds between progress updates; more often only slows the scan down."""
+
+_FIRST_FRAME_WAIT = 1.0
+"""Seconds the worker waits at most for the first frame before it reads anything."""
 
 REPORT_FORMATS = (("markdown", "report.md"), ("json", "report.json"), ("sarif", "report.sarif"))
 """What export writes into the project's .reviewtui folder."""
@@ -122,18 +128,25 @@ class ReviewApp(App[None]):
         self._open_error = ""
         self.review_changed: Signal[None] = Signal(self, "review-changed")
         self.scan_progress: Signal[ScanState] = Signal(self, "scan-progress")
+        self._first_frame = threading.Event()
 
     def on_mount(self) -> None:
         """Paint the overview now; read the saved review and scan behind it."""
+        settling.start()
         self.theme = "tokyo-night"
         self._show_saved_state()
         self.push_screen(OverviewScreen())
+        self.call_after_refresh(self._first_frame.set)
         if not self._load_on_start:
             self._tell_notice()
         if self._load_on_start or self.scan_on_start:
             self._start_worker(load=self._load_on_start, scan=self.scan_on_start)
         if self._meeting_on_start:
             self.action_start_meeting()
+
+    def on_unmount(self) -> None:
+        """The objects frozen after the scan go back to the collector with the app."""
+        settling.release()
 
     def _tell_notice(self) -> None:
         if self.session.notice:
@@ -271,6 +284,9 @@ class ReviewApp(App[None]):
         Returns None when there was no scan. Runs in a thread: a big review file takes
         seconds to read, and the first frame must not wait for it.
         """
+        # The thread would take its share of the interpreter while the first frame is
+        # drawn: it waits for that frame (or a little while, should none come).
+        self._first_frame.wait(_FIRST_FRAME_WAIT)
         if load:
             reports, settings = self._scanner_inputs
             session = ReviewSession.open(
@@ -282,16 +298,20 @@ class ReviewApp(App[None]):
             )
             self.call_from_thread(self._adopt, session, scan)
         if not scan:
+            settling.after_scan()
             return None
+        settling.before_scan()
         before = self.session.review.findings
         try:
             self.session.scan(self._progress_reporter())
         except ReviewSaveError as error:
             self.call_from_thread(self.save_failed, error)
         after = self.session.review.findings
-        return sum(
+        changed = sum(
             1 for item in self.session.catalogue.items if before.get(item.id) != after.get(item.id)
         )
+        settling.after_scan()
+        return changed
 
     def _progress_reporter(self) -> ScanProgress:
         last = 0.0
@@ -356,6 +376,9 @@ class ReviewApp(App[None]):
 
     def action_sign_off(self) -> None:
         """Open the sign-off form."""
+        # Imported here, not with the app: the first frame must not wait for its widgets.
+        from reviewtui.tui.screens.signoff import SignOffScreen
+
         if isinstance(self.screen, SignOffScreen) or not self.ready_to_change():
             return
         self.push_screen(SignOffScreen(self.session), lambda _: self.changed())
@@ -411,13 +434,20 @@ class ReviewApp(App[None]):
 
     def action_export(self) -> None:
         """Write the Markdown and JSON reports into the project's .reviewtui folder."""
+        # Imported here, not with the app: the first frame must not wait for it.
+        from reviewtui.report import write_report
+
         # A sign-off made meanwhile by `reviewtui sign` is on disk only: without it the
         # report would leave it out, and its seal would not verify.
         self.session.refresh_from_disk()
         folder = self.session.root / ".reviewtui"
         try:
+            # With the proposed fixes, made from the files unchanged since the last scan.
+            # TODO: each format makes the fixes again, on the UI thread; for a project of
+            # hundreds of services that is a noticeable pause.
             written = [
-                write_report(self.session, fmt, folder / name) for fmt, name in REPORT_FORMATS
+                write_report(self.session, fmt, folder / name, fixes=True)
+                for fmt, name in REPORT_FORMATS
             ]
         except OSError as error:
             reason = error.strerror or str(error)

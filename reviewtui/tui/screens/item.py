@@ -17,6 +17,7 @@ from reviewtui.review.session import AnswerError
 from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.render import verdict_content
 from reviewtui.tui.screens.action import ActionScreen
+from reviewtui.tui.screens.fix import FixScreen, fixable_findings, no_fix_reason
 from reviewtui.tui.screens.note import NoteScreen
 from reviewtui.tui.screens.risk import RiskReasonScreen
 from reviewtui.tui.walk import Walk, WalkFilter
@@ -37,6 +38,7 @@ class ItemScreen(Screen[None]):
         super().__init__()
         self.checklist = checklist
         self.walk = Walk(item_ids, index)
+        self._fix_offers: dict[str, tuple[ItemState, bool]] = {}
 
     @property
     def review_app(self) -> ReviewApp:
@@ -70,9 +72,30 @@ class ItemScreen(Screen[None]):
             Content.assemble(
                 verdict_content(state.verdict, bold=True),
                 (_verdict_origin(state), "$text-muted"),
+                # The footer has no room for the key at 80 columns: say it where it works.
+                ("  F fix", "$text-accent") if self._offers_fix(state) else "",
             )
         )
         self.query_one(ItemView).show(state)
+        self.call_after_refresh(self._prepare_next)
+
+    def _prepare_next(self) -> None:
+        """Build the next item's view once this one is drawn, so ``n`` mostly draws."""
+        if not self.is_current:
+            return
+        upcoming = self.walk.peek(self._states(), self.review_app.walk_filter, +1)
+        if upcoming is not None:
+            state = self.review_app.session.state(upcoming)
+            self._offers_fix(state)
+            self.query_one(ItemView).prepare(state)
+
+    def _offers_fix(self, state: ItemState) -> bool:
+        """True when a fixer can fix a failing target of ``state``; kept with the state,
+        as a big item has thousands of targets to look through."""
+        kept = self._fix_offers.get(state.item.id)
+        if kept is None or kept[0] is not state:
+            kept = self._fix_offers[state.item.id] = (state, bool(fixable_findings(state)))
+        return kept[1]
 
     def _where(self) -> Content:
         """Checklist, the item's place among those the filter shows, and the filter.
@@ -157,6 +180,16 @@ class ItemScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to the overview."""
         self.dismiss()
+
+    def action_show_fix(self) -> None:
+        """Show each failing target's fix as a diff, to apply, skip or copy."""
+        if not self.review_app.ready_to_change():
+            return
+        reason = no_fix_reason(self.state)
+        if reason:
+            self.notify(reason, timeout=3)
+            return
+        self.app.push_screen(FixScreen(self.walk.current))
 
     # Answering
 

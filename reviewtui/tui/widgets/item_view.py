@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.highlight import highlight
 from textual.widgets import Static
 
@@ -26,6 +29,7 @@ from reviewtui.tui.render import (
     severity_content,
     verdict_content,
 )
+from reviewtui.tui.widgets.lazy_static import LazyStatic
 
 _DOCKERFILE_LINE = re.compile(
     r"^(FROM|ARG|RUN|COPY|ADD|USER|ENV|WORKDIR|EXPOSE|HEALTHCHECK|CMD|ENTRYPOINT|LABEL)\s"
@@ -41,49 +45,166 @@ _YAML_KEY = re.compile(r"^\s*[\w.-]+:(\s|$)")
 class ItemView(VerticalScroll):
     """Everything about one item; the reviewer's part first, the guidance after.
 
-    Wide terminals lay the two halves side by side (see the stylesheet).
+    Wide terminals lay the two halves side by side (see the stylesheet). What it draws
+    for an item is kept (see :class:`ItemSections`), so walking back to an item, or
+    showing it again after an answer, builds only what changed.
     """
 
     all_targets = False
     """Draw every target, not only the first :data:`TARGETS_SHOWN`."""
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._sections = SectionCache()
+        self._item_id = ""
+
     def compose(self) -> ComposeResult:
         """Empty sections, filled by :meth:`show`."""
         with Vertical(id="item-main"):
-            yield Static(id="item-heading")
-            yield Static(id="item-question", classes="section")
-            yield Static(id="item-answer", classes="section")
-            yield Static(id="item-detected", classes="section")
+            yield LazyStatic(id="item-heading")
+            yield LazyStatic(id="item-question", classes="section")
+            yield LazyStatic(id="item-answer", classes="section")
+            yield LazyStatic(id="item-detected", classes="section")
         with Vertical(id="item-guide"):
-            yield Static(id="item-why", classes="section")
-            yield Static(id="item-fix", classes="section")
-            yield Static(id="item-example", classes="code")
-            yield Static(id="item-references", classes="section")
+            yield LazyStatic(id="item-why", classes="section")
+            yield LazyStatic(id="item-fix", classes="section")
+            yield LazyStatic(id="item-example", classes="code")
+            yield LazyStatic(id="item-references", classes="section")
+
+    @property
+    def target_limit(self) -> int | None:
+        """How many targets are drawn: None for all of them."""
+        return None if self.all_targets else TARGETS_SHOWN
 
     def show(self, state: ItemState) -> None:
         """Show ``state``'s item; scrolls back to the top when the item changes."""
         item = state.item
-        changed = getattr(self, "_item_id", None) != item.id
+        changed = self._item_id != item.id
         self._item_id = item.id
-        self._set("#item-heading", _heading(state))
-        self._set(
-            "#item-question", Content.assemble(heading("Question"), "\n", prose(item.question))
-        )
-        self._set("#item-answer", answer_content(state))
-        limit = None if self.all_targets else TARGETS_SHOWN
-        self._set("#item-detected", detected_content(state, limit))
-        self._set("#item-why", Content.assemble(heading("Why it matters"), "\n", prose(item.why)))
-        self._set("#item-fix", Content.assemble(heading("How to fix"), "\n", prose(item.fix)))
+        sections = self._sections.get(state, self.target_limit)
+        self._set("#item-heading", sections.heading)
+        self._set("#item-question", sections.question)
+        self._set("#item-answer", sections.answer)
+        self._set("#item-detected", sections.detected)
+        self._set("#item-why", sections.why)
+        self._set("#item-fix", sections.fix)
         example = self.query_one("#item-example", Static)
-        example.display = bool(item.example)
-        if item.example:
-            example.update(highlight(item.example, language=example_language(item.example)))
-        self._set("#item-references", references_content(item))
+        example.display = sections.example is not None
+        if sections.example is not None:
+            self._set("#item-example", sections.example)
+        self._set("#item-references", sections.references)
         if changed:
             self.scroll_home(animate=False)
 
+    def prepare(self, state: ItemState) -> None:
+        """Build what :meth:`show` would draw for ``state``, and wrap each section at
+        the width it is drawn now (each keeps its wrap): the walk calls this for the
+        next item while the reviewer reads the one shown."""
+        sections = self._sections.get(state, self.target_limit)
+        for selector, content in (
+            ("#item-heading", sections.heading),
+            ("#item-question", sections.question),
+            ("#item-answer", sections.answer),
+            ("#item-detected", sections.detected),
+            ("#item-why", sections.why),
+            ("#item-fix", sections.fix),
+            ("#item-example", sections.example),
+            ("#item-references", sections.references),
+        ):
+            static = self.query_one(selector, Static)
+            if content is not None and static.size.width > 0:
+                # The rules are the widget's styles, as when Textual asks for the height.
+                content.get_height(cast(RulesMap, static.styles), static.size.width)
+
     def _set(self, selector: str, content: Content | HangingText) -> None:
-        self.query_one(selector, Static).update(content)
+        static = self.query_one(selector, Static)
+        # The same object drawn again changes nothing: its layout and strips can stay.
+        if static.content is not content:
+            static.update(content)
+
+
+@dataclass(frozen=True)
+class ItemSections:
+    """What the item view draws for one state of one item, section by section."""
+
+    heading: Content
+    question: Content
+    answer: Content
+    detected: HangingText
+    why: Content
+    fix: Content
+    example: Content | None
+    """The example highlighted, or None when the item has none."""
+    references: Content
+
+
+class SectionCache:
+    """The sections drawn for the last items shown, each kept while its state is the
+    one the session gives (see :meth:`ReviewSession.state`): the same object until
+    the findings, the waivers or the answer change."""
+
+    KEPT = 8
+    """Items whose sections are kept; an item with every target drawn can be big."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, tuple[ItemState, int | None, str, ItemSections]] = (
+            OrderedDict()
+        )
+
+    def get(self, state: ItemState, limit: int | None) -> ItemSections:
+        """The sections of ``state`` with at most ``limit`` targets, built on first use."""
+        item_id = state.item.id
+        today = _today()
+        kept = self._kept.get(item_id)
+        if kept is not None and kept[0] is state and kept[1] == limit and kept[2] == today:
+            self._kept.move_to_end(item_id)
+            return kept[3]
+        same_item = kept is not None and kept[0].item is state.item
+        sections = _build_sections(state, limit, today, kept[3] if kept and same_item else None)
+        self._kept[item_id] = (state, limit, today, sections)
+        self._kept.move_to_end(item_id)
+        while len(self._kept) > self.KEPT:
+            self._kept.popitem(last=False)
+        return sections
+
+
+def _build_sections(
+    state: ItemState, limit: int | None, today: str, earlier: ItemSections | None
+) -> ItemSections:
+    """Every section of ``state``; those that depend on the item alone come from
+    ``earlier`` (the same item's sections for another state) when there are some."""
+    item = state.item
+    if earlier is not None:
+        guide = (earlier.question, earlier.why, earlier.fix, earlier.example, earlier.references)
+    else:
+        example = (
+            highlight(item.example, language=example_language(item.example))
+            if item.example
+            else None
+        )
+        guide = (
+            Content.assemble(heading("Question"), "\n", prose(item.question)),
+            Content.assemble(heading("Why it matters"), "\n", prose(item.why)),
+            Content.assemble(heading("How to fix"), "\n", prose(item.fix)),
+            example,
+            references_content(item),
+        )
+    question, why, fix, example, references = guide
+    return ItemSections(
+        heading=_heading(state),
+        question=question,
+        answer=answer_content(state, today),
+        detected=detected_content(state, limit),
+        why=why,
+        fix=fix,
+        example=example,
+        references=references,
+    )
+
+
+def _today() -> str:
+    """Today's UTC date, which decides whether an action item is overdue."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def _heading(state: ItemState) -> Content:
@@ -114,8 +235,9 @@ def who_answers(state: ItemState) -> str:
     return f"detected from files and {engines}"
 
 
-def answer_content(state: ItemState) -> Content:
-    """The reviewer's answer, reason and note, and a warning if detection moved since."""
+def answer_content(state: ItemState, today: str | None = None) -> Content:
+    """The reviewer's answer, reason and note, and a warning if detection moved since;
+    ``today`` (default: the UTC date) decides whether an action item is overdue."""
     parts: list[Content] = [heading("Your answer")]
     answer = state.answer
     if state.answered and answer is not None and answer.verdict is not None:
@@ -150,7 +272,7 @@ def answer_content(state: ItemState) -> Content:
         )
     if state.note:
         parts.append(Content.assemble(("Note: ", "bold"), plain(state.note)))
-    action = action_content(state)
+    action = action_content(state, today)
     if action is not None:
         parts.append(action)
     if state.detection_changed and answer is not None and answer.detected is not None:
