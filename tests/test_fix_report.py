@@ -21,7 +21,7 @@ from reviewtui.cli import main
 from reviewtui.report import fix_section, render, write_report
 from reviewtui.report.fix_section import Replacement, replacements
 from reviewtui.report.markdown import (
-    _WITHOUT_DIFFS,
+    _SHORTENINGS,
     MAX_COMMENT_CHARS,
     _render,
     comment_length,
@@ -175,28 +175,61 @@ def test_hostile_text_in_a_diff_stays_inside_its_fence(shared: ReviewSession) ->
     assert not [t for t in found if t.type == "link_open" and "evil" in str(t.attrs["href"])]
 
 
-def test_diffs_go_first_when_the_report_is_too_long(shared: ReviewSession) -> None:
+def test_diffs_stay_until_passing_items_are_folded_and_evidence_is_cut(
+    shared: ReviewSession,
+) -> None:
     data = report_data(shared, fixes=True)
     full = render_markdown(data, limit=10**9)
     bare = render_markdown(replace(data, fixes={}), limit=10**9)
-    two = len(diffs_of(full))
+    assert len(diffs_of(full)) == 2 and comment_length(bare) < comment_length(full)
 
+    # One character too long: a passing item's details go, every diff stays.
     one_less = render_markdown(data, limit=comment_length(full) - 1)
-    none = render_markdown(data, limit=comment_length(_render(data, "", _WITHOUT_DIFFS)))
+    assert len(diffs_of(one_less)) == 2
+    assert "Left out: the details of " in one_less and "diffs of" not in one_less
 
-    assert two == 2 and comment_length(bare) < comment_length(full) < MAX_COMMENT_CHARS
-    # The first item in report order keeps its diff; the other's alone is left out.
-    assert len(diffs_of(one_less)) == 1
-    assert (
-        "Left out: the diffs of the proposed fixes of 1 item (`reviewtui fix` prints them)."
-        in (one_less)
-    )
-    assert "`reviewtui fix` prints it.*" in one_less
+    # Only when folding and cutting evidence are not enough do diffs go, the last first.
+    folded_with_diffs = _render(data, "", _SHORTENINGS[3])
+    assert _SHORTENINGS[3].diffs is None and _SHORTENINGS[4].diffs == 0
+    one_diff = render_markdown(data, limit=comment_length(folded_with_diffs) - 1)
+    assert len(diffs_of(one_diff)) == 1
+    assert "the diffs of the proposed fixes of 1 item (`reviewtui fix` prints them)" in one_diff
+    assert "`reviewtui fix` prints it.*" in one_diff
+
+    none = render_markdown(data, limit=comment_length(_render(data, "", _SHORTENINGS[4])))
     assert diffs_of(none) == []
     assert "of 2 items (`reviewtui fix` prints them)." in none
-    # Nothing else was left out: every item's heading is still there.
-    assert none.count("\n### ") == full.count("\n### ") == bare.count("\n### ")
-    assert "the details of" not in none
+    # Every failing item is still there, each with its proposed fix folded.
+    assert none.count("<details><summary>Proposed fix: ") == 2
+
+
+def test_a_real_sized_project_keeps_every_diff_within_the_comment_limit(
+    tmp_path: Path,
+) -> None:
+    """Three plain services and two Dockerfiles, the size of a typical example project:
+    passing items fold so that every proposed fix keeps its diff."""
+    service = "    build: {name}\n    ports:\n      - 80{n}:80\n    environment:\n      - A=1\n"
+    compose = "services:\n" + "".join(
+        f"  {name}:\n" + service.format(name=name, n=n)
+        for n, name in enumerate(("api", "web", "proxy"))
+    )
+    dockerfile = "FROM python:3.12\nADD . /app\nEXPOSE 80\nCMD [\"python\", \"/app\"]\n"
+    root = write_project(
+        tmp_path / "shop",
+        {"compose.yaml": compose, **{f"{n}/Dockerfile": dockerfile for n in ("api", "web")}},
+    )
+    session = ReviewSession.open(root, autosave=False)
+    session.scan()
+    data = report_data(session, fixes=True)
+    report = render_markdown(data)
+
+    with_fixes = [item for item, found in data.fixes.items() if found.fixes]
+    assert len(with_fixes) >= 8
+    assert comment_length(render_markdown(data, limit=10**9)) > MAX_COMMENT_CHARS
+    assert comment_length(report) <= MAX_COMMENT_CHARS
+    assert report.count("<details><summary>Proposed fix: ") == len(with_fixes)
+    assert "diffs of the proposed fixes" not in report and "diff is left out" not in report
+    assert len(diffs_of(report)) >= len(with_fixes)
 
 
 def test_an_items_fixes_to_one_file_are_one_diff_that_applies(

@@ -317,13 +317,16 @@ def fix_lines(fixes: ItemFixes | None, with_diff: bool) -> list[str]:
     if not fixes.fixes:
         return lines
     lines += [f"<details><summary>{_summary_line(fixes.fixes)}</summary>", ""]
+    # Targets fixed the same way share their warnings: said once, under the list.
+    shared = len(fixes.fixes) > 1 and len({(f.behaviour, f.check) for f in fixes.fixes}) == 1
     for fix in fixes.fixes:
         lines.append(f"- {text(str(fix.target))}: {text(fix.summary)}")
-        if fix.behaviour:
-            lines.append(f"  - **May change behaviour:** {text(fix.behaviour)}")
-        if fix.check:
-            lines.append(f"  - **Check after:** {text(fix.check)}")
+        if not shared:
+            lines += _warning_lines(fix, "  - ")
     lines.append("")
+    if shared:
+        for line in _warning_lines(fixes.fixes[0], ""):
+            lines += [line, ""]
     if with_diff:
         for file in fixes.files:
             lines += diff_block(file.diff)
@@ -339,6 +342,18 @@ def fix_lines(fixes: ItemFixes | None, with_diff: bool) -> list[str]:
             "",
         ]
     return [*lines, "</details>", ""]
+
+
+def _warning_lines(fix: TargetFix, prefix: str) -> list[str]:
+    """What applying ``fix`` can change and what to check after it, as Markdown lines."""
+    from reviewtui.report.markdown import text
+
+    lines = []
+    if fix.behaviour:
+        lines.append(f"{prefix}**May change behaviour:** {text(fix.behaviour)}")
+    if fix.check:
+        lines.append(f"{prefix}**Check after:** {text(fix.check)}")
+    return lines
 
 
 def diff_block(diff: str) -> list[str]:
@@ -364,6 +379,10 @@ def _summary_line(fixes: Sequence[TargetFix]) -> str:
     """``Proposed fix: WHAT (2 targets) — may change behaviour``, as HTML text: the line
     sits in an HTML block, where Markdown is not read, so it is only HTML-escaped."""
     summaries = list(dict.fromkeys(fix.summary for fix in fixes))
+    if len(summaries) > 1:
+        # "Make the root filesystem read-only (read_only: true; tmpfs: /tmp)" and the
+        # same with other paths: the part before the details says it for all of them.
+        summaries = list(dict.fromkeys(summary.split(" (")[0] for summary in summaries))
     shown = "; ".join(summaries)
     if len(shown) > MAX_SUMMARY:
         shown = shown[: MAX_SUMMARY - 1].rstrip() + "…"

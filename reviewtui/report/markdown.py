@@ -81,20 +81,21 @@ class _Shortening:
 
 _FOLD = (Verdict.PASS, Verdict.NOT_APPLICABLE)
 # Tried in order until the report fits; each keeps as many of the items it folds as fit,
-# and the last one also cuts items when it must. Before any of them but the first, the
-# diffs of the proposed fixes go (see _WITHOUT_DIFFS).
+# and the last one also cuts items when it must. The diffs of the proposed fixes stay
+# until passing items are folded and evidence tables cut to five rows: they are what a
+# pull request can act on, and the JSON report keeps all the evidence anyway.
 _SHORTENINGS = (
     _Shortening(),
-    _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50, diffs=0),
-    _Shortening(_FOLD, 10, 50, diffs=0),
+    _Shortening(_FOLD, MAX_EVIDENCE_ROWS, 50),
+    _Shortening(_FOLD, 10, 50),
+    _Shortening(_FOLD, 5, 20),
     _Shortening(_FOLD, 5, 20, diffs=0),
     _Shortening(_FOLD, 2, 20, diffs=0),
     _Shortening((*_FOLD, Verdict.UNKNOWN), 2, 10, 100, diffs=0),
     _Shortening((*_FOLD, Verdict.UNKNOWN), 1, 10, 50, diffs=0),
 )
-_WITHOUT_DIFFS = _Shortening(diffs=0)
-"""Everything but the diffs of the proposed fixes, which go first when a report is too
-long: ``reviewtui fix`` prints them again, and nothing else gives back what is left out."""
+_WITHOUT_FIXES = tuple(dict.fromkeys(replace(s, diffs=None) for s in _SHORTENINGS))
+"""The same steps for a report that proposes no fix, where dropping diffs changes nothing."""
 
 
 def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMMENT_CHARS) -> str:
@@ -113,16 +114,18 @@ def render_markdown(data: ReportData, link_base: str = "", limit: int = MAX_COMM
 def report_body(data: ReportData, link_base: str, limit: int) -> str:
     """The report without the seal at its end, at most ``limit`` characters; ``reviewtui
     verify`` renders it again with the room the report's own seal left."""
-    first, *others = _SHORTENINGS
-    tried = [first, _WITHOUT_DIFFS, *others] if _with_fixes(data) else _SHORTENINGS
+    with_fixes = len(_with_fixes(data))
     # Every attempt renders the same items again: each block is made once.
     items: _Blocks = {}
-    for shortening in tried:
+    for shortening in _SHORTENINGS if with_fixes else _WITHOUT_FIXES:
         report = _render(data, link_base, shortening, items)
-        if comment_length(report) <= limit:
-            if shortening is _WITHOUT_DIFFS:
-                return _most_diffs(data, link_base, limit, report, items)
-            return _most_kept(data, link_base, shortening, limit, report, items)
+        if comment_length(report) > limit:
+            continue
+        fit = _Fitting(data, link_base, limit, items)
+        if shortening.diffs == 0 and with_fixes:
+            # Diffs before the details of folded items: the diffs are what can be acted on.
+            shortening, report = fit.most(shortening, "diffs", with_fixes, report)
+        return fit.most(shortening, "kept", len(_folded(data, shortening)), report)[1]
     return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit, items)
 
 
@@ -140,39 +143,31 @@ def _render(
     return _join(head, [line for block in blocks for line in block], tail)
 
 
-def _most_kept(
-    data: ReportData,
-    link_base: str,
-    shortening: _Shortening,
-    limit: int,
-    fitting: str,
-    items: _Blocks,
-) -> str:
-    """The report that keeps the most of the items ``shortening`` folds and still fits,
-    found by halving; ``fitting`` is the one that keeps none of them."""
-    low, high = 0, len(_folded(data, shortening))
-    while low < high:
-        middle = (low + high + 1) // 2
-        report = _render(data, link_base, replace(shortening, kept=middle), items)
-        if comment_length(report) <= limit:
-            low, fitting = middle, report
-        else:
-            high = middle - 1
-    return fitting
+@dataclass(frozen=True)
+class _Fitting:
+    """A report being fitted into ``limit`` characters."""
 
+    data: ReportData
+    link_base: str
+    limit: int
+    items: _Blocks
 
-def _most_diffs(data: ReportData, link_base: str, limit: int, fitting: str, items: _Blocks) -> str:
-    """The full report with the diffs of as many items' fixes as fit, found by halving;
-    ``fitting`` is the one without any."""
-    low, high = 0, len(_with_fixes(data))
-    while low < high:
-        middle = (low + high + 1) // 2
-        report = _render(data, link_base, _Shortening(diffs=middle), items)
-        if comment_length(report) <= limit:
-            low, fitting = middle, report
-        else:
-            high = middle - 1
-    return fitting
+    def most(
+        self, shortening: _Shortening, field: str, high: int, fitting: str
+    ) -> tuple[_Shortening, str]:
+        """``shortening`` with its count ``field`` (items kept, items with diffs) as high
+        as still fits, found by halving up to ``high``, and its report; ``fitting`` is
+        the report of ``shortening`` as given, which fits."""
+        low, best = getattr(shortening, field), shortening
+        while low < high:
+            middle = (low + high + 1) // 2
+            tried = replace(shortening, **{field: middle})
+            report = _render(self.data, self.link_base, tried, self.items)
+            if comment_length(report) <= self.limit:
+                low, best, fitting = middle, tried, report
+            else:
+                high = middle - 1
+        return best, fitting
 
 
 def _with_fixes(data: ReportData) -> list[str]:
