@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from reviewtui import fast_yaml
 from reviewtui.custom.schema import MatchError, MatchRule, parse_match
 from reviewtui.model import Severity
 
@@ -158,7 +159,7 @@ def load_file(path: Path) -> Checklist:
     """Read and validate one checklist file."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = YAML(typ="rt").load(text)
+        data = fast_yaml.load(text, _ruamel_load)
     except (OSError, UnicodeDecodeError) as error:
         raise ChecklistError(f"{path}: cannot read: {error}") from error
     except YAMLError as error:
@@ -189,6 +190,11 @@ def load_file(path: Path) -> Checklist:
         description=str(data.get("description") or ""),
         items=tuple(items),
     )
+
+
+def _ruamel_load(text: str) -> Any:
+    """The round-trip document, for what :mod:`reviewtui.fast_yaml` leaves to ruamel."""
+    return YAML(typ="rt").load(text)
 
 
 def _parse_item(raw: Any, checklist: str, path: Path, line: int) -> Item:

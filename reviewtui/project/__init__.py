@@ -13,6 +13,7 @@ from reviewtui.project.discovery import discover
 from reviewtui.project.dockerfile import read_dockerfile
 from reviewtui.project.dockerignore import read_dockerignore
 from reviewtui.project.facts import ProjectFacts
+from reviewtui.project.long_lived import SETTLE_EVERY, settle
 from reviewtui.project.scanner_reports import ScannerSettings, read_scanner_reports
 from reviewtui.project.scanner_runs import images_to_scan, run_scanners
 
@@ -60,10 +61,13 @@ def read_project(
         facts.problems.extend(dockerfile.problems)
         done += 1
         report("reading Dockerfiles", done, total)
+        if done % SETTLE_EVERY == 0:
+            settle()
 
     projects, problems = read_compose_projects(root, found.compose_files)
     facts.compose_projects.extend(projects)
     facts.problems.extend(problems)
+    settle()
     done += len(found.compose_files)
     report("reading compose files", done, total)
 

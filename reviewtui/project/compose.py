@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from reviewtui.project.compose_yaml import (
     new_loader,
     parse_yaml,
 )
+from reviewtui.project.long_lived import SETTLE_EVERY, settle
 from reviewtui.project.textfile import read_text
 
 log = logging.getLogger(__name__)
@@ -78,10 +80,12 @@ def read_compose_projects(
     """
     reader = _Reader(root.resolve())
     projects = []
-    for main, overrides in group_compose_files(rels):
+    for number, (main, overrides) in enumerate(group_compose_files(rels), start=1):
         project = reader.project(main, overrides)
         if project is not None:
             projects.append(project)
+        if number % SETTLE_EVERY == 0:
+            settle()
     # A file another one includes is part of that project, not a project of its own.
     return _without_included(projects, reader.includes), reader.problems
 
@@ -90,13 +94,15 @@ def _without_included(
     projects: list[ComposeProject], includes: dict[str, set[str]]
 ) -> list[ComposeProject]:
     """The projects no other project includes (files that include each other both stay)."""
+    # Who includes each file, looked up once per project: not every project's includes
+    # for every project, which grows with the square of a big tree's compose files.
+    included_by: dict[str, list[str]] = {}
+    for main, files in includes.items():
+        for rel in files:
+            included_by.setdefault(rel, []).append(main)
     kept = []
     for project in projects:
-        includers = [
-            main
-            for main, files in includes.items()
-            if main != project.path and project.path in files
-        ]
+        includers = [main for main in included_by.get(project.path, []) if main != project.path]
         if all(main in includes.get(project.path, set()) for main in includers):
             kept.append(project)
     return kept
@@ -369,7 +375,8 @@ class _Reader:
             self._report(problem.path, problem.line, problem.reason)
         parsed = None
         if text is not None:
-            self.sources[rel] = text.splitlines()
+            # Interned: the compose files of a tree repeat many lines, and keep them all.
+            self.sources[rel] = [sys.intern(line) for line in text.splitlines()]
             parsed, problem = parse_yaml(self.loader, text, rel)
             if problem is not None:
                 self._report(problem.path, problem.line, problem.reason)

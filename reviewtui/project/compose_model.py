@@ -74,6 +74,14 @@ class ComposeService:
     line: int
     sources: dict[str, list[str]] = field(repr=False, default_factory=dict)
     env_files: list[ServiceEnvFile] = field(default_factory=list)
+    # Made once and shared by every finding about the service: a big tree has hundreds
+    # of thousands of them. The target is kept with what it was made from.
+    _target: tuple[tuple[str, str, tuple[str, ...]], Target] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _evidence: dict[Location, Evidence] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def location(self) -> Location:
@@ -92,11 +100,18 @@ class ComposeService:
         """The service as a review target. A service in profiles starts only when one of
         them is enabled; it is still reviewed, and its name says so."""
         profiles = self.profiles
+        key = (self.name, self.path, tuple(profiles))
+        kept = self._target
+        if kept is not None and kept[0] == key:
+            return kept[1]
         if not profiles:
-            return Target(TargetKind.SERVICE, self.path, self.name)
-        word = "profile" if len(profiles) == 1 else "profiles"
-        listed = escape_controls(", ".join(profiles))
-        return Target(TargetKind.SERVICE, self.path, f"{self.name} [{word} {listed}]")
+            target = Target(TargetKind.SERVICE, self.path, self.name)
+        else:
+            word = "profile" if len(profiles) == 1 else "profiles"
+            listed = escape_controls(", ".join(profiles))
+            target = Target(TargetKind.SERVICE, self.path, f"{self.name} [{word} {listed}]")
+        self._target = (key, target)
+        return target
 
     def get(self, *keys: Any, default: Any = None) -> Any:
         """The value at a key path such as ``get("deploy", "resources")``, or ``default``."""
@@ -136,9 +151,13 @@ class ComposeService:
 
     def evidence_at(self, location: Location) -> Evidence:
         """Evidence for a line of one of the project's files, with that line as snippet."""
-        lines = self.sources.get(location.path, [])
-        snippet = lines[location.line - 1].strip() if 0 < location.line <= len(lines) else ""
-        return Evidence(location.path, location.line, snippet)
+        found = self._evidence.get(location)
+        if found is None:
+            lines = self.sources.get(location.path, [])
+            line = location.line
+            snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+            found = self._evidence[location] = Evidence(location.path, line, snippet)
+        return found
 
     def ports(self) -> list[PortBinding]:
         """The published ports, short and long syntax alike (``expose`` publishes nothing)."""

@@ -21,7 +21,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.tag import Tag
 
+from reviewtui import fast_yaml
 from reviewtui.model import Problem
 
 MAX_NODES = 100_000
@@ -140,7 +142,11 @@ def new_loader() -> YAML:
 
 
 def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
-    """The loaded document, or None and a problem with the line the YAML error points at."""
+    """The loaded document, or None and a problem with the line the YAML error points at.
+
+    libyaml reads the text when it can (see :mod:`reviewtui.fast_yaml`), ``loader``
+    when it cannot, and the document is the same either way.
+    """
     if too_many_brackets(text):
         return None, Problem(rel, None, "YAML nested too deeply to read")
     try:
@@ -149,7 +155,7 @@ def parse_yaml(loader: YAML, text: str, rel: str) -> tuple[Any, Problem | None]:
             # 1e3 under "%YAML 1.1" is read all the same; ruamel's warnings would only
             # print over the terminal.
             warnings.simplefilter("ignore", YAMLWarning)
-            return loader.load(text), None
+            return fast_yaml.load(text, loader.load), None
     except RecursionError:
         return None, Problem(rel, None, "YAML nested too deeply to read")
     except (YAMLError, ValueError, TypeError, OverflowError) as error:
@@ -277,6 +283,11 @@ class Walker:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise TooBig
+        if type(node) is str:  # the common case, which carries no tag
+            if "$" not in node:
+                return node, Meta(location)
+            text, substitution = self.interpolate(node)
+            return text, Meta(location, None, substitution)
         tag = _merge_tag(node)
         if tag == RESET:
             # What a reset node holds is thrown away by compose; only the tag matters.
@@ -372,7 +383,8 @@ def _merge_sources(node: CommentedMap) -> list[CommentedMap]:
 
 
 def _merge_tag(node: Any) -> str | None:
-    tag = getattr(node, "tag", None)
+    # The attribute itself: ruamel's ``tag`` property makes a Tag for every node it asks.
+    tag = getattr(node, Tag.attrib, None)
     value = getattr(tag, "value", None)
     return value if value in _MERGE_TAGS else None
 

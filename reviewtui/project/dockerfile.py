@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -596,7 +597,9 @@ def parse_dockerfile(text: str, rel: str) -> Dockerfile:
     dockerfile = Dockerfile(rel)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    dockerfile.lines = text.split("\n")
+    # Interned: the same lines (a FROM, a WORKDIR, an apt-get line) recur across the
+    # files of a tree, and a big tree's lines are most of what its facts hold.
+    dockerfile.lines = [sys.intern(line) for line in text.split("\n")]
     if dockerfile.lines and dockerfile.lines[-1] == "":
         dockerfile.lines.pop()
     try:
@@ -683,7 +686,7 @@ class _Builder:
             start = item["startline"]
             if start <= skip_until:
                 continue
-            keyword = item["instruction"]
+            keyword = sys.intern(item["instruction"])  # one string per keyword, not per line
             if keyword == "COMMENT":
                 if start >= directive_end:
                     comments.append(Comment(start + 1, item["value"]))

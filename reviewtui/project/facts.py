@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reviewtui.model import Problem
 from reviewtui.project.ci import CIFile
@@ -40,13 +40,25 @@ class ProjectFacts:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     engines: list[EngineFacts] = field(default_factory=list)
+    _indexes: dict[str, tuple[list[Any], int, dict[str, Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def dockerfile(self, rel: str) -> Dockerfile | None:
         """The parsed Dockerfile at this relative path, if there is one."""
-        for dockerfile in self.dockerfiles:
-            if dockerfile.path == rel:
-                return dockerfile
-        return None
+        found: Dockerfile | None = self._index("dockerfiles", self.dockerfiles).get(rel)
+        return found
+
+    def _index(self, name: str, entries: list[Any]) -> dict[str, Any]:
+        """``entries`` by path, the first of each path, made again when the list grew or
+        was replaced: a lookup per compose service must not scan thousands of files."""
+        kept = self._indexes.get(name)
+        if kept is None or kept[0] is not entries or kept[1] != len(entries):
+            index: dict[str, Any] = {}
+            for entry in entries:
+                index.setdefault(entry.path, entry)
+            kept = self._indexes[name] = (entries, len(entries), index)
+        return kept[2]
 
     def dockerignore_for(self, context_dir: str, dockerfile_rel: str = "") -> DockerIgnore | None:
         """The .dockerignore that applies to a build: ``<Dockerfile>.dockerignore`` beside
@@ -56,8 +68,9 @@ class ProjectFacts:
             wanted.append(dockerfile_rel + ".dockerignore")
         prefix = "" if context_dir in ("", ".") else context_dir.rstrip("/") + "/"
         wanted.append(prefix + ".dockerignore")
+        index = self._index("dockerignores", self.dockerignores)
         for rel in wanted:
-            for ignore in self.dockerignores:
-                if ignore.path == rel:
-                    return ignore
+            ignore: DockerIgnore | None = index.get(rel)
+            if ignore is not None:
+                return ignore
         return None

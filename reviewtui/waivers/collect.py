@@ -51,8 +51,12 @@ def collect_waivers(
 def _compose_files(facts: ProjectFacts) -> dict[str, list[str]]:
     """The raw lines of every compose file that went into a project."""
     lines: dict[str, list[str]] = {}
+    read: set[int] = set()  # services share their reader's lines: each mapping once
     for project in facts.compose_projects:
         for service in project.services:
+            if id(service.sources) in read:
+                continue
+            read.add(id(service.sources))
             for rel, source in service.sources.items():
                 lines.setdefault(rel, source)
         for rel in project.files:

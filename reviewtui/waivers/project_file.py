@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 
+from reviewtui import fast_yaml
 from reviewtui.model import Problem
 from reviewtui.project.textfile import read_text
 from reviewtui.waivers.model import Waiver, WaiverSource
@@ -62,7 +63,8 @@ def read_project_file(
     loader = YAML(typ="rt")
     loader.Constructor = _TextDates
     try:
-        document = loader.load(text)
+        # libyaml reads it when it can: a big file of waivers takes ruamel seconds.
+        document = fast_yaml.load(text, loader.load, dates_as_text=True)
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

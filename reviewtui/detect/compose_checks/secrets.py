@@ -180,7 +180,8 @@ def _without_values(evidence: Evidence, values: set[str]) -> Evidence:
     a default such as ``${DB_PASSWORD:-value}``."""
     snippet = evidence.snippet
     for value in sorted(values, key=len, reverse=True):
-        if value.strip():
+        # A value that is not in the snippet cannot match: no pattern to build for it.
+        if value.strip() and value in snippet:
             # Whole values only: a value "tok" must not turn --token into --****en.
             whole = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)")
             snippet = whole.sub(MASK, snippet)

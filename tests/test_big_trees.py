@@ -1,0 +1,164 @@
+"""What keeps a scan of a big tree fast, linear and lean changes no result.
+
+The readers give the same facts with libyaml as with ruamel.yaml alone (every detector
+fixture project and the demo, findings compared whole, lines included); a finding's
+hand-written encoding is the generic encoder's text; the detection engine leaves no
+object frozen for the garbage collector, even when a detector fails; lookups by path
+see files added later; an unsaved review's digest keeps no second copy of its findings
+and equals the digest a save computes; findings about one compose service share its
+target and evidence.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis_profile import fuzz
+
+from reviewtui import fast_yaml
+from reviewtui.checklists import Catalogue, load_catalogue
+from reviewtui.detect.engine import detect
+from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
+from reviewtui.project import read_project
+from reviewtui.project.dockerfile import parse_dockerfile
+from reviewtui.project.facts import ProjectFacts
+from reviewtui.review.model import canonical_json
+from reviewtui.review.session import ReviewSession
+from reviewtui.waivers.collect import collect_waivers
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECTS = sorted(
+    [
+        *(path for path in (FIXTURES / "detectors").glob("*/*") if path.is_dir()),
+        FIXTURES / "projects" / "demo",
+    ],
+    key=lambda path: path.as_posix(),
+)
+
+
+@cache
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture
+def ruamel_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every YAML text read by ruamel.yaml alone, as before libyaml was used."""
+    monkeypatch.setattr(fast_yaml, "CParser", None)
+    yield
+
+
+def _scan(root: Path) -> tuple[dict[str, list[Finding]], list[Problem], list[object]]:
+    facts = read_project(root)
+    findings = detect(catalogue(), facts)
+    waivers, problems = collect_waivers(facts, catalogue())
+    return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+@pytest.mark.skipif(not fast_yaml.available(), reason="libyaml is not installed")
+def test_libyaml_and_ruamel_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One tree holding every fixture project in a folder of its own, scanned once each
+    way: a scan per project would take a minute."""
+    tree = tmp_path / "fixtures"
+    for project in PROJECTS:
+        shutil.copytree(project, tree / project.relative_to(FIXTURES), symlinks=True)
+    fast = _scan(tree)
+    monkeypatch.setattr(fast_yaml, "CParser", None)
+    assert _scan(tree) == fast
+
+
+def test_the_ruamel_path_still_reads_the_demo(ruamel_only: None) -> None:
+    findings, _, _ = _scan(FIXTURES / "projects" / "demo")
+    services = {f.target.name for fs in findings.values() for f in fs if f.target.name}
+    assert {"web", "db", "worker"} <= services
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+
+
+@st.composite
+def findings(draw: st.DrawFn) -> Finding:
+    kind = draw(st.sampled_from(list(TargetKind)))
+    evidence = draw(
+        st.lists(
+            st.builds(
+                Evidence,
+                _TEXT,
+                st.one_of(st.none(), st.integers(0, 10**6)),
+                _TEXT,
+                st.one_of(st.just(""), _TEXT),
+            ),
+            max_size=3,
+        )
+    )
+    target = Target(kind, draw(_TEXT), draw(_TEXT))
+    return Finding(target, draw(st.sampled_from(list(Status))), draw(_TEXT), tuple(evidence))
+
+
+@fuzz(200)
+@given(findings())
+def test_a_findings_encoding_is_the_generic_encoders_text(finding: Finding) -> None:
+    assert finding.canonical_json() == canonical_json(finding.to_dict())
+
+
+def test_detection_leaves_nothing_frozen_even_when_a_detector_fails() -> None:
+    facts = read_project(FIXTURES / "projects" / "demo")
+
+    def stop(done: int, total: int) -> None:
+        if done == total // 2:
+            raise KeyboardInterrupt  # as when the reviewer quits in the middle
+
+    detect(catalogue(), facts)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(KeyboardInterrupt):
+        detect(catalogue(), facts, progress=stop)
+    assert gc.get_freeze_count() == 0
+
+
+def test_lookups_by_path_see_files_added_or_replaced_later() -> None:
+    facts = ProjectFacts(root=Path("."))
+    assert facts.dockerfile("Dockerfile") is None
+    first = parse_dockerfile("FROM alpine:3.20\n", "Dockerfile")
+    facts.dockerfiles.append(first)
+    assert facts.dockerfile("Dockerfile") is first
+    second = parse_dockerfile("FROM alpine:3.21\n", "Dockerfile")
+    facts.dockerfiles = [second]
+    assert facts.dockerfile("Dockerfile") is second
+
+
+def test_an_unsaved_digest_keeps_no_encodings_and_matches_a_saved_one(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    for path in (FIXTURES / "projects" / "demo").rglob("*"):
+        if path.is_file():
+            target = root / path.relative_to(FIXTURES / "projects" / "demo")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    session = ReviewSession.open(root, catalogue(), autosave=False)
+    session.scan()
+    unsaved = session.digest()
+    assert not session.review._encoded
+    session.save()
+    assert session.review._encoded
+    assert session.digest() == unsaved
+
+
+def test_findings_about_a_service_share_its_target_and_evidence() -> None:
+    facts = read_project(FIXTURES / "projects" / "demo")
+    results = detect(catalogue(), facts)
+    web = [f for found in results.values() for f in found if f.target.kind is TargetKind.SERVICE]
+    targets = {id(f.target) for f in web if f.target.name == "web"}
+    assert len(targets) == 1
+    lines = [e for f in web for e in f.evidence if f.target.name == "web"]
+    by_place: dict[tuple[str, int | None], set[int]] = {}
+    for evidence in lines:
+        by_place.setdefault((evidence.path, evidence.line), set()).add(id(evidence))
+    assert all(len(ids) == 1 for ids in by_place.values())
