@@ -213,7 +213,7 @@ def test_a_real_sized_project_keeps_every_diff_within_the_comment_limit(
         f"  {name}:\n" + service.format(name=name, n=n)
         for n, name in enumerate(("api", "web", "proxy"))
     )
-    dockerfile = "FROM python:3.12\nADD . /app\nEXPOSE 80\nCMD [\"python\", \"/app\"]\n"
+    dockerfile = 'FROM python:3.12\nADD . /app\nEXPOSE 80\nCMD ["python", "/app"]\n'
     root = write_project(
         tmp_path / "shop",
         {"compose.yaml": compose, **{f"{n}/Dockerfile": dockerfile for n in ("api", "web")}},
