@@ -16,6 +16,7 @@ from reviewtui.checklists import load_catalogue
 from reviewtui.cli import main
 from reviewtui.model import Status, Target, TargetKind
 from reviewtui.report import render
+from reviewtui.report.markdown import _evidence_table
 from reviewtui.review.model import Verdict
 from reviewtui.review.session import ReviewSession
 from reviewtui.waivers import matches_pattern
@@ -563,6 +564,23 @@ def test_baseline_waivers_show_in_the_reports_as_accepted_risks(
     assert "waived in the project file (owner TODO, .reviewtui.yaml:" in markdown
     assert f", until 2027-03-03): {PLACEHOLDER}" in markdown
     assert reason_placeholder(TODAY) == PLACEHOLDER
+
+
+def test_a_cut_evidence_table_still_shows_the_new_unwaived_failure(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When the report must cut evidence rows, the target no waiver covers is the one
+    shown: it is what makes the gate fail."""
+    baseline(project, capsys=capsys)
+    with (project / "compose.yaml").open("a", encoding="utf-8") as compose:
+        compose.write(NEW_SERVICE)
+    state = scanned(project).state("runtime.cap-drop-all")
+    assert [f.target.name for f in state.findings] == ["web", "db", "web2"]
+
+    table = _evidence_table(state, "", rows=1)
+
+    assert table[2].startswith("| service web2 (compose.yaml) | fail | ")
+    assert table[3] == "| … | | | 2 more targets (2 waived) |"
 
 
 def test_an_engine_that_cannot_be_read_writes_nothing(

@@ -269,7 +269,7 @@ def test_a_big_project_gets_the_fixes_that_fit_the_budget_and_a_count_of_the_res
     assert [fix["target"]["name"] for fix in item["fixes"]] == ["api"]
     assert item["fix_notes"] == [
         "1 more failing target not tried here, to keep the report quick: "
-        "reviewtui fix --item runtime.no-new-privileges makes their fixes"
+        "reviewtui fix --item runtime.no-new-privileges tries them"
     ]
 
 

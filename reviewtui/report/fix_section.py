@@ -210,7 +210,7 @@ def _item_fixes(
     if untried:
         notes.append(
             f"{untried} more failing target{'s' if untried != 1 else ''} not tried here, to "
-            f"keep the report quick: reviewtui fix --item {item_id} makes their fixes"
+            f"keep the report quick: reviewtui fix --item {item_id} tries them"
         )
     return ItemFixes(tuple(fixes), tuple(combined), tuple(notes))
 

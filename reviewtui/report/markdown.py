@@ -697,10 +697,16 @@ def _waiver_lines(state: ItemState) -> list[str]:
 
 
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
-    """One row per target, failing ones first, with links to the lines that prove it."""
-    # One pass per status keeps the order a stable sort by status gives, at less cost.
-    groups = [[f for f in state.findings if f.status is status] for status in _STATUS_ORDER]
-    findings = [finding for group in groups for finding in group]
+    """One row per target, failing ones first and those no waiver covers before the
+    waived, so a cut table still shows what a gate fails on; links to the proving lines."""
+    groups: list[tuple[str, list[Finding]]] = []
+    for status in _STATUS_ORDER:
+        found = [f for f in state.findings if f.status is status]
+        waived = [f for f in found if state.waiver_for(f) is not None]
+        if waived:
+            found = [f for f in found if state.waiver_for(f) is None]
+        groups += [(status.label, found), ("waived", waived)]
+    findings = [finding for _, group in groups for finding in group]
     if not findings:
         return []
     lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
@@ -720,11 +726,11 @@ def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
         )
     if len(findings) > rows:
         hidden, start = [], 0
-        for status, group in zip(_STATUS_ORDER, groups, strict=True):
+        for label, group in groups:
             count = len(group) - max(0, min(len(group), rows - start))
             start += len(group)
             if count:
-                hidden.append(f"{count} {status.label}")
+                hidden.append(f"{count} {label}")
         by_status = ", ".join(hidden)
         lines.append(f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |")
     return lines + [""]
