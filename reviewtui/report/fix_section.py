@@ -141,13 +141,17 @@ def open_failures(state: ItemState) -> list[Finding]:
 
 @dataclass
 class _Budget:
-    """What is left of the text the fixers may work through."""
+    """What is left of the text the fixers may work through; once a fix does not fit,
+    none is tried after it (nor its file read), so the count of the rest stays cheap."""
 
     left: int
+    spent: bool = False
 
     def spend(self, text: str) -> bool:
         """Take the cost of one fix on ``text``; False when too little is left."""
         if len(text) > self.left:
+            self.spent = True
+        if self.spent:
             return False
         self.left -= len(text)
         return True
@@ -193,6 +197,9 @@ def _item_fixes(
     for finding in failing:
         by_path.setdefault(finding.target.path, []).append(finding)
     for rel, found in by_path.items():
+        if budget.spent:
+            untried += len(found)
+            continue
         text = files.text(rel)
         if text is None:
             notes.append(files.notes[rel])

@@ -699,13 +699,13 @@ def _waiver_lines(state: ItemState) -> list[str]:
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
     """One row per target, failing ones first and those no waiver covers before the
     waived, so a cut table still shows what a gate fails on; links to the proving lines."""
-    groups: list[tuple[str, list[Finding]]] = []
-    for status in _STATUS_ORDER:
-        found = [f for f in state.findings if f.status is status]
-        waived = [f for f in found if state.waiver_for(f) is not None]
-        if waived:
-            found = [f for f in found if state.waiver_for(f) is None]
-        groups += [(status.label, found), ("waived", waived)]
+    # Only failing findings can be waived, so only they are looked up.
+    failing = [(f, state.waiver_for(f)) for f in state.findings if f.status is Status.FAIL]
+    groups = [
+        (Status.FAIL.label, [f for f, waiver in failing if waiver is None]),
+        ("waived", [f for f, waiver in failing if waiver is not None]),
+        *((s.label, [f for f in state.findings if f.status is s]) for s in _STATUS_ORDER[1:]),
+    ]
     findings = [finding for _, group in groups for finding in group]
     if not findings:
         return []
@@ -715,7 +715,7 @@ def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
         detail = text(finding.reason)
         if evidence and evidence.snippet and evidence.in_file:
             detail += f" {code(evidence.snippet)}"
-        waiver = state.waiver_for(finding)
+        waiver = state.waiver_for(finding) if finding.status is Status.FAIL else None
         status = finding.status.label
         if waiver is not None:
             status += " (waived)"
