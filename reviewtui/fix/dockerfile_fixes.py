@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from reviewtui.detect.dockerfile_checks import DETECTORS
+from reviewtui.detect.registry import Detector
 from reviewtui.fix.dockerfile_copy import copy_for_add
 from reviewtui.fix.dockerfile_final_stage import healthcheck_template, non_root_user
 from reviewtui.fix.dockerfile_secrets import secret_mounts
@@ -53,16 +54,18 @@ def explain(item_id: str, text: str, path: str) -> Edit | NoFix:
     detector, maker = MAKERS[item_id]
     if "\r" in text:
         return NoFix("the file mixes line ends; fix it by hand")
-    before, statuses = _read(text, path)
+    before = _parsed(text, path)
     if before.final_stage is None:
         return NoFix("no FROM instruction could be read")
-    status = statuses.get(detector)
+    # The item's own detector first: most files get no edit, and judging the file with
+    # every detector (to see that nothing else gets worse) is only needed for one.
+    status = _statuses(before, {detector: DETECTORS[detector]}).get(detector)
     if status is not Status.FAIL:
         return NoFix("the item does not fail for this file", passes=status in _SETTLED)
     made = maker(before, text)
     if isinstance(made, NoFix) or made.text == text:
         return made if isinstance(made, NoFix) else NoFix("the edit changes nothing")
-    return _checked(detector, before, statuses, made)
+    return _checked(detector, before, _read(text, path)[1], made)
 
 
 def _checked(
@@ -91,16 +94,22 @@ def _read(text: str, path: str) -> tuple[Dockerfile, Mapping[str, Status]]:
     The last few are kept: a plan of fixes judges each text twice (after one fix and
     before the next), and a report asks every item of the same text.
     """
-    dockerfile = parse_dockerfile(text, path)
-    return dockerfile, MappingProxyType(_statuses(dockerfile))
+    dockerfile = _parsed(text, path)
+    return dockerfile, MappingProxyType(_statuses(dockerfile, DETECTORS))
 
 
-def _statuses(dockerfile: Dockerfile) -> dict[str, Status]:
-    """Each Dockerfile detector's answer for this file alone; a detector that raises is
-    left out (it answers nothing either way)."""
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, path: str) -> Dockerfile:
+    """The file parsed, shared by the calls about the same text (read only)."""
+    return parse_dockerfile(text, path)
+
+
+def _statuses(dockerfile: Dockerfile, detectors: Mapping[str, Detector]) -> dict[str, Status]:
+    """Each detector's answer for this file alone; a detector that raises is left out (it
+    answers nothing either way)."""
     facts = ProjectFacts(root=Path("/nonexistent"), dockerfiles=[dockerfile])
     statuses = {}
-    for name, detector in DETECTORS.items():
+    for name, detector in detectors.items():
         try:
             found = detector(facts)
         except Exception:  # noqa: BLE001 - a detector's bug must not cost the fix
