@@ -12,6 +12,7 @@ rows, and says what it left out.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -193,10 +194,12 @@ def comment_length(report: str) -> int:
     return len(report.encode("utf-16-le")) // 2
 
 
+@functools.lru_cache(maxsize=8192)
 def text(value: str) -> str:
     """Plain text made inert: Markdown punctuation escaped, HTML turned into entities, and
     anything a renderer would turn into a link (``scheme://``, ``www.``, ``host.tld/path``)
-    put in a code span, which no renderer links."""
+    put in a code span, which no renderer links. Cached: a report repeats its reasons
+    and targets many times."""
     # TODO: an @name or #123 from a scanned file still mentions a user or links an issue
     # on GitHub, and name@host.tld still becomes a mailto link; only a code span stops
     # that, and owners must stay mentions and signers' addresses plain.
