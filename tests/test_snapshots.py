@@ -1,39 +1,22 @@
 """Snapshots of the app's screens at 80x24 and 120x40, on the demo project.
 
-The project is copied to a folder named ``demo`` and the clock is fixed, so the path and
-times on screen never change; the cursor does not blink. Update the snapshots with
-``pytest tests/test_snapshots.py --snapshot-update`` and look at them before committing.
+The demo is set up as tests/snapshot_app.py says; the cursor does not blink. Update the
+snapshots with ``pytest tests/test_snapshots.py --snapshot-update`` and look at them before
+committing.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from reviewtui.review import model, session
-from reviewtui.review.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
+from tests.snapshot_app import SIZES, SnapCompare, demo_app
 
-DEMO = Path(__file__).parent / "fixtures" / "projects" / "demo"
-FIXED_TIME = "2026-12-03T10:00:00Z"
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture
-def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReviewApp:
-    """The app on a fresh copy of the demo, shown as ``demo``, with a stopped clock."""
-    monkeypatch.setattr(model, "now_iso", lambda: FIXED_TIME)
-    monkeypatch.setattr(session, "now_iso", lambda: FIXED_TIME)
-    root = Path(shutil.copytree(DEMO, tmp_path / "demo"))
-    monkeypatch.chdir(tmp_path)
-    return ReviewApp(root, ReviewSession.open(root))
+__all__ = ["demo_app"]  # the fixture, used by name
 
 
 def after_scan(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
