@@ -24,10 +24,11 @@ _NOT_A_SIZE = ("", "-1", "0")
 
 def memory_limit(failing: Failing) -> Changed:
     """A memory limit where the file keeps its limits, or the one that means none raised."""
-    doc, where = _set_limit(failing, MEMORY, failing.service.memory_limits())
-    return Changed(
-        doc,
-        f"Limit memory ({where})",
+    return _limited(
+        failing,
+        MEMORY,
+        failing.service.memory_limits(),
+        "Limit memory",
         "Past the limit the kernel's OOM killer ends the service's processes: a limit "
         "below what it needs at its peak makes it crash under load.",
         "Watch the service's memory under real load (docker stats, MEM USAGE) and set the "
@@ -38,10 +39,11 @@ def memory_limit(failing: Failing) -> Changed:
 
 def cpu_limit(failing: Failing) -> Changed:
     """A CPU limit where the file keeps its limits, or the one that means none raised."""
-    doc, where = _set_limit(failing, CPUS, failing.service.cpu_limits())
-    return Changed(
-        doc,
-        f"Limit CPU ({where})",
+    return _limited(
+        failing,
+        CPUS,
+        failing.service.cpu_limits(),
+        "Limit CPU",
         "The service gets at most one CPU's worth of time: a busy service slows down "
         "instead of taking the host's other CPUs.",
         "Watch the service's CPU under real load (docker stats, CPU %) and set the limit "
@@ -51,15 +53,30 @@ def cpu_limit(failing: Failing) -> Changed:
 
 def pids_limit(failing: Failing) -> Changed:
     """A process limit where the file keeps its limits, or the one that means none raised."""
-    doc, where = _set_limit(failing, PIDS, failing.service.pids_limits())
-    return Changed(
-        doc,
-        f"Limit processes ({where})",
+    return _limited(
+        failing,
+        PIDS,
+        failing.service.pids_limits(),
+        "Limit processes",
         "Past the limit the service cannot start processes or threads: one that forks "
         "workers or runs many threads fails with 'Resource temporarily unavailable'.",
         "Count the service's processes and threads at its peak (docker stats, PIDS) and "
         "set the limit to about twice that.",
     )
+
+
+def _limited(
+    failing: Failing,
+    limit: LimitDefault,
+    found: list[Limit],
+    title: str,
+    behaviour: str,
+    check: str,
+) -> Changed:
+    """The limit set (see :func:`_set_limit`), summed up as ``title (key value)``, with
+    what it may change and what to check after it."""
+    doc, where = _set_limit(failing, limit, found)
+    return Changed(doc, f"{title} ({where})", behaviour, check)
 
 
 def log_rotation(failing: Failing) -> Changed:
