@@ -41,9 +41,11 @@ How each figure is taken:
   reviewer waits for; then ``n`` pressed 50 times in the walk of every item, each timed
   from the key to the first frame that shows the next item. Headless Textual skips
   turning frames into terminal codes, so the probe does that itself for every frame,
-  as a terminal would need.
+  as a terminal would need. Like the scans, the app reuses bytecode compiled by a first,
+  untimed start.
 - ``imports``: ``python -X importtime -m reviewtui --version`` (the sum of every
-  module's own import time) and whether ``reviewtui scan`` imports Textual.
+  module's own import time) and whether ``reviewtui scan`` imports Textual, with the
+  same bytecode as the scans.
 - ``live``: creates that many containers (created, never started, no network, named
   ``reviewtui-bench-*``) on the local engine from a busybox-static image, times a live
   inspection of all of them as ``reviewtui scan --live --all`` reads them, then removes
@@ -955,11 +957,12 @@ class Bench:
         return self._scans[name]
 
     def compile_once(self) -> None:
-        """One untimed scan of a small project, which writes the bytecode the timed
-        scans then read, as an install would have."""
+        """One untimed scan and one untimed start of the app on a small project, which
+        write the bytecode the timed runs then read, as an install would have."""
         if not self._compiled:
             project = DEMO if DEMO.is_dir() else self.tree("corpus").root
             run_child(scan_command(project), self.workdir, accept=(0, 1), env=self.env)
+            probe_in_child(project, 0, self.workdir, self.env)
             self._compiled = True
 
     def floor(self, name: str) -> float:
@@ -1005,20 +1008,22 @@ class Bench:
         run also walks with ``presses`` keystrokes."""
         if name not in self._apps:
             tree = self.tree(name)
+            self.compile_once()
             self.log(f"app under Pilot: {tree.name}, {self.runs} runs")
             self._apps[name] = [
-                probe_in_child(tree.root, self.presses if run == 0 else 0, self.workdir)
+                probe_in_child(tree.root, self.presses if run == 0 else 0, self.workdir, self.env)
                 for run in range(self.runs)
             ]
         return self._apps[name]
 
 
-def probe_in_child(root: Path, presses: int, cwd: Path) -> AppRun:
-    """One run of :func:`probe_app` in a new interpreter, so every start is a cold one."""
+def probe_in_child(root: Path, presses: int, cwd: Path, env: dict[str, str]) -> AppRun:
+    """One run of :func:`probe_app` in a new interpreter, so every start is a cold one;
+    ``env`` is the bench's (:func:`installed_env`), so the modules' bytecode is reused."""
     command = [sys.executable, __file__, "probe-app", str(root), "--presses", str(presses)]
     # The wall clock, not perf_counter: the child's first frame is told on the same clock.
     spawned = time.time()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode:
         raise SystemExit(f"probe-app {root}: {result.stderr[-800:]}")
     document = json.loads(result.stdout.strip().split("\n")[-1])
@@ -1153,15 +1158,19 @@ def part_imports(bench: Bench) -> list[Row]:
     """Start-up: the import time of ``reviewtui --version`` and what ``scan`` imports."""
     bench.log("imports")
     section = "Start-up"
-    version = import_times([sys.executable, "-X", "importtime", "-m", "reviewtui", "--version"])
+    bench.compile_once()
+    env = bench.env
+    version = import_times(
+        [sys.executable, "-X", "importtime", "-m", "reviewtui", "--version"], env
+    )
     wall = statistics.median(
-        run_child([sys.executable, "-m", "reviewtui", "--version"], bench.workdir)[0]
+        run_child([sys.executable, "-m", "reviewtui", "--version"], bench.workdir, env=env)[0]
         for _ in range(max(3, bench.runs))
     )
     project = DEMO if DEMO.is_dir() else bench.tree("corpus").root
-    scan = import_times([sys.executable, "-X", "importtime", *scan_command(project)[1:]])
+    scan = import_times([sys.executable, "-X", "importtime", *scan_command(project)[1:]], env)
     textual = sorted(name for name in scan if name.split(".")[0] == "textual")
-    app = import_times([sys.executable, "-X", "importtime", "-c", "import reviewtui.tui.app"])
+    app = import_times([sys.executable, "-X", "importtime", "-c", "import reviewtui.tui.app"], env)
     return [
         Row(
             section,
@@ -1181,9 +1190,12 @@ def part_imports(bench: Bench) -> list[Row]:
     ]
 
 
-def import_times(command: Sequence[str]) -> dict[str, float]:
-    """Each module a command imports and its own import time in seconds (-X importtime)."""
-    result = subprocess.run(command, capture_output=True, text=True, cwd=tempfile.gettempdir())
+def import_times(command: Sequence[str], env: dict[str, str]) -> dict[str, float]:
+    """Each module a command imports and its own import time in seconds (-X importtime),
+    run in ``env`` (the bench's, whose bytecode :meth:`Bench.compile_once` wrote)."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env
+    )
     times: dict[str, float] = {}
     for line in result.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
