@@ -21,6 +21,32 @@ def test_headless_scan_imports_no_textual() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_packages_load_their_heavy_names_on_first_use() -> None:
+    code = (
+        "import sys\n"
+        "import reviewtui.project, reviewtui.waivers\n"
+        "assert 'reviewtui.project.read' not in sys.modules\n"
+        "assert 'reviewtui.waivers.collect' not in sys.modules\n"
+        "from reviewtui.project import ProjectFacts, Progress, read_project\n"
+        "from reviewtui.project.facts import ProjectFacts as facts\n"
+        "from reviewtui.project import read\n"
+        "from reviewtui.waivers import collect_waivers\n"
+        "from reviewtui.waivers.collect import collect_waivers as collect\n"
+        "assert ProjectFacts is facts and read_project is read.read_project\n"
+        "assert Progress is read.Progress and collect_waivers is collect\n"
+        "for package in (reviewtui.project, reviewtui.waivers):\n"
+        "    try:\n"
+        "        package.no_such_name\n"
+        "    except AttributeError as error:\n"
+        "        assert 'no_such_name' in str(error)\n"
+        "    else:\n"
+        "        raise AssertionError(package)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_only_the_tui_imports_textual() -> None:
     offenders = [
         str(path.relative_to(ROOT))
