@@ -21,6 +21,40 @@ def test_headless_scan_imports_no_textual() -> None:
     assert result.returncode == 0, result.stderr
 
 
+FIRST_FRAME_LEAVES_OUT = (
+    "reviewtui.detect",
+    "reviewtui.fix",
+    "reviewtui.live",
+    "reviewtui.project.compose",
+    "reviewtui.project.dockerfile",
+    "reviewtui.project.read",
+    "reviewtui.report",
+    "reviewtui.tui.screens.fix",
+    "reviewtui.tui.screens.item",
+    "reviewtui.tui.screens.meeting",
+    "reviewtui.waivers.collect",
+    "dockerfile_parse",
+    "docker",
+)
+"""Modules the app's first frame has no use for: they load when a scan, a walk, a fix,
+a meeting or a report first needs them, so the overview is not kept waiting."""
+
+
+def test_the_app_imports_only_what_its_first_frame_needs() -> None:
+    code = (
+        "import sys\n"
+        "import reviewtui.cli, reviewtui.tui.app\n"
+        "from reviewtui.custom.catalogue import load_project_catalogue\n"
+        "load_project_catalogue(None)\n"
+        f"left_out = {FIRST_FRAME_LEAVES_OUT!r}\n"
+        "print(sorted(m for m in sys.modules if m.startswith(left_out)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_packages_load_their_heavy_names_on_first_use() -> None:
     code = (
         "import sys\n"

@@ -29,9 +29,6 @@ from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.render import display_path
 from reviewtui.tui.saving import project_relative, review_file_label, save_failure_message
-from reviewtui.tui.screens.help import HelpScreen
-from reviewtui.tui.screens.item import ItemScreen
-from reviewtui.tui.screens.meeting import open_meeting
 from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.walk import WalkFilter
 
@@ -244,6 +241,10 @@ class ReviewApp(App[None]):
 
     def open_item(self, item_id: str) -> None:
         """Walk the checklist of ``item_id``, starting at that item."""
+        # Imported at the first walk, not with the app: the first frame shows the
+        # overview only, and the item screen brings the fix, note and report modules.
+        from reviewtui.tui.screens.item import ItemScreen
+
         item = self.session.state(item_id).item
         checklist = next(c for c in self.session.catalogue.checklists if c.name == item.checklist)
         ids = [each.id for each in checklist.items]
@@ -251,6 +252,8 @@ class ReviewApp(App[None]):
 
     def open_walk(self, checklist_name: str | None) -> None:
         """Walk one checklist (or every item when None) from its first shown item."""
+        from reviewtui.tui.screens.item import ItemScreen  # as in open_item
+
         catalogue = self.session.catalogue
         checklist = next((c for c in catalogue.checklists if c.name == checklist_name), None)
         items = list(checklist.items) if checklist else catalogue.items
@@ -365,6 +368,8 @@ class ReviewApp(App[None]):
 
     def action_show_help(self) -> None:
         """Open the help screen, or close it when it is open."""
+        from reviewtui.tui.screens.help import HelpScreen  # not needed for the first frame
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
@@ -372,6 +377,8 @@ class ReviewApp(App[None]):
 
     def action_start_meeting(self) -> None:
         """Ask who attends, then walk the review with them on the meeting screen."""
+        from reviewtui.tui.screens.meeting import open_meeting  # not needed for the first frame
+
         open_meeting(self)
 
     def action_sign_off(self) -> None:

@@ -1047,7 +1047,6 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
 
     from reviewtui.custom.catalogue import load_project_catalogue
     from reviewtui.tui.app import ReviewApp
-    from reviewtui.tui.screens.item import ItemScreen
     from reviewtui.tui.screens.overview import OverviewScreen
 
     frames = FrameLog()
@@ -1064,8 +1063,7 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
             return
         if isinstance(renderable, CompositorUpdate):
             renderable.render_segments(app.console)  # what a terminal driver would write
-        shown = screen.walk.current if isinstance(screen, ItemScreen) else type(screen).__name__
-        frames.add(time.perf_counter(), shown)
+        frames.add(time.perf_counter(), _shown(screen))
 
     app._display = displayed  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
@@ -1077,6 +1075,18 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
         latencies = await _walk(app, pilot, frames, presses) if presses else []
     run = AppRun(checklists - start, first - start, scan_done - start, tuple(latencies), imports)
     return run, first_frame_at
+
+
+def _shown(screen: Any) -> str:
+    """What a frame of ``screen`` shows: the item of a walk, else the screen's class name.
+
+    The item screen's module is looked up, not imported: the app imports it at the first
+    walk, and the probe must not make the first frame wait for it either.
+    """
+    item_module = sys.modules.get("reviewtui.tui.screens.item")
+    if item_module is not None and isinstance(screen, item_module.ItemScreen):
+        return str(screen.walk.current)
+    return type(screen).__name__
 
 
 class FrameLog:
