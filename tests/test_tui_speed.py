@@ -86,6 +86,24 @@ def _drawn(widget: Static) -> list[list[tuple[str, object]]]:
     ]
 
 
+async def test_the_css_is_parsed_for_the_apps_theme_from_the_start(
+    weak_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed: list[bool] = []
+    monkeypatch.setattr(App, "refresh_css", lambda self, animate=True: refreshed.append(animate))
+    app = ReviewApp(weak_project, scan=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        theme = app.get_theme("tokyo-night")
+
+        assert app.theme == "tokyo-night" and theme is not None
+        assert app.current_theme is theme
+        assert app.stylesheet._variables == app.get_css_variables()
+        assert app.stylesheet._variables["primary"] == theme.primary
+        assert refreshed == [], "no second parse of every CSS rule for a change of theme"
+
+
 async def test_a_lazy_static_draws_exactly_what_a_static_draws() -> None:
     app = _Pair()
     async with app.run_test(size=(80, 30)) as pilot:

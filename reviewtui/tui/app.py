@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.notifications import Notify
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -91,6 +91,11 @@ class ReviewApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     NOTIFICATION_TIMEOUT = 4
 
+    theme: Reactive[str] = Reactive("tokyo-night")
+    """Textual's theme, as its own default is declared: set on mount instead, the change
+    would parse all the CSS again (and tokenize every theme variable) before the first
+    frame. The ``-theme-…`` class a change adds is left out, as for Textual's default."""
+
     walk_filter: reactive[WalkFilter] = reactive(WalkFilter.ALL)
     """Which items the walk stops at; kept across walks."""
 
@@ -130,7 +135,6 @@ class ReviewApp(App[None]):
     def on_mount(self) -> None:
         """Paint the overview now; read the saved review and scan behind it."""
         settling.start()
-        self.theme = "tokyo-night"
         self._show_saved_state()
         self.push_screen(OverviewScreen())
         self.call_after_refresh(self._first_frame.set)
