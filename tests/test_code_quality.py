@@ -41,13 +41,17 @@ a meeting or a report first needs them, so the overview is not kept waiting."""
 
 
 def test_the_app_imports_only_what_its_first_frame_needs() -> None:
+    # The command line as a reviewer runs it, up to the app's start.
     code = (
         "import sys\n"
-        "import reviewtui.cli, reviewtui.tui.app\n"
-        "from reviewtui.custom.catalogue import load_project_catalogue\n"
-        "load_project_catalogue(None)\n"
+        "import reviewtui.tui.app\n"
         f"left_out = {FIRST_FRAME_LEAVES_OUT!r}\n"
-        "print(sorted(m for m in sys.modules if m.startswith(left_out)))\n"
+        "def run_app(*args, **kwargs):\n"
+        "    print(sorted(m for m in sys.modules if m.startswith(left_out)))\n"
+        "    return 0\n"
+        "reviewtui.tui.app.run_app = run_app\n"
+        "from reviewtui.cli import main\n"
+        f"raise SystemExit(main([{str(ROOT / 'tests' / 'fixtures' / 'projects' / 'demo')!r}]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
 
