@@ -28,6 +28,7 @@ from reviewtui.tui import settling
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.screens.item import ItemScreen
+from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.walk import Walk, WalkFilter
 from reviewtui.tui.widgets import item_view
 from reviewtui.tui.widgets.item_view import TARGETS_SHOWN, ItemView
@@ -109,6 +110,22 @@ async def test_the_css_is_parsed_for_the_apps_theme_from_the_start(
         assert app.stylesheet._variables == app.get_css_variables()
         assert app.stylesheet._variables["primary"] == theme.primary
         assert refreshed == [], "no second parse of every CSS rule for a change of theme"
+
+
+async def test_the_app_starts_on_the_overview_with_nothing_under_it(weak_project: Path) -> None:
+    app = ReviewApp(weak_project, scan=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        overview = app.screen
+
+        assert isinstance(overview, OverviewScreen)
+        assert app.screen_stack == [overview], "no blank screen made and styled first"
+        app.open_walk(None)
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is overview
 
 
 async def test_a_lazy_static_draws_exactly_what_a_static_draws() -> None:

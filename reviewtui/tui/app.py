@@ -132,11 +132,16 @@ class ReviewApp(App[None]):
         self.scan_progress: Signal[ScanState] = Signal(self, "scan-progress")
         self._first_frame = threading.Event()
 
+    def get_default_screen(self) -> OverviewScreen:
+        """The overview, as the screen the app starts on: pushed on mount instead, it
+        would go over a blank screen made and styled first, and switching to it would
+        hold the first frame back."""
+        return OverviewScreen()
+
     def on_mount(self) -> None:
         """Paint the overview now; read the saved review and scan behind it."""
         settling.start()
         self._show_saved_state()
-        self.push_screen(OverviewScreen())
         self.call_after_refresh(self._first_frame.set)
         if not self._load_on_start:
             self._tell_notice()
