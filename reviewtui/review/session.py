@@ -22,7 +22,7 @@ from reviewtui.checklists import Catalogue, Checklist, Item
 from reviewtui.custom.catalogue import load_project_catalogue
 from reviewtui.model import Finding, Problem
 from reviewtui.project.scanner_reports import ScannerSettings
-from reviewtui.review import signing, store
+from reviewtui.review import store
 from reviewtui.review.changes import ReviewChanges, compare, current_baseline, keep_baseline
 from reviewtui.review.meeting import Meeting, clean_attendees
 from reviewtui.review.model import (
@@ -329,6 +329,8 @@ class ReviewSession:
             raise AnswerError(
                 "choose a decision: approved, approved with conditions or changes required"
             )
+        from reviewtui.review import signing  # only a sign-off needs it, not the app's start
+
         content_digest, checklists_digest = signing.review_digests(
             self.review, self.catalogue, self.review.project or self.root.name
         )
