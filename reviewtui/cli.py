@@ -421,6 +421,17 @@ def _checklist(options: argparse.Namespace) -> int:
 
 
 def _app(options: argparse.Namespace) -> int:
+    # Settling imports no Textual; the app turns the collector on at its first frame.
+    from reviewtui.tui import settling
+
+    settling.hold_until_first_frame()
+    try:
+        return _run_app(options)
+    finally:
+        settling.first_frame()  # also when the app never drew a frame
+
+
+def _run_app(options: argparse.Namespace) -> int:
     root = _project_dir(options.path)
     # Fail here, before the screen is taken, if a checklist is broken.
     catalogue = _catalogue(root, options.checklists)

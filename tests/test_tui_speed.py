@@ -22,6 +22,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widgets import Static
 
+from reviewtui import cli
 from reviewtui.review.model import ItemState, Verdict
 from reviewtui.review.session import ReviewSession
 from reviewtui.tui import settling
@@ -110,6 +111,34 @@ async def test_the_css_is_parsed_for_the_apps_theme_from_the_start(
         assert app.stylesheet._variables == app.get_css_variables()
         assert app.stylesheet._variables["primary"] == theme.primary
         assert refreshed == [], "no second parse of every CSS rule for a change of theme"
+
+
+def test_the_command_keeps_the_collector_off_until_the_app_runs(
+    weak_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collecting: list[bool] = []
+
+    def run_app(*args: object, **kwargs: object) -> int:
+        collecting.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr("reviewtui.tui.app.run_app", run_app)
+    assert cli.main([str(weak_project)]) == 0
+
+    assert collecting == [False]
+    assert gc.isenabled(), "on again once the app is over"
+
+
+async def test_the_app_turns_the_collector_on_at_its_first_frame(weak_project: Path) -> None:
+    app = ReviewApp(weak_project, scan=False)
+    settling.hold_until_first_frame()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+
+            assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_the_app_starts_on_the_overview_with_nothing_under_it(weak_project: Path) -> None:

@@ -142,13 +142,17 @@ class ReviewApp(App[None]):
         """Paint the overview now; read the saved review and scan behind it."""
         settling.start()
         self._show_saved_state()
-        self.call_after_refresh(self._first_frame.set)
+        self.call_after_refresh(self._drew_first_frame)
         if not self._load_on_start:
             self._tell_notice()
         if self._load_on_start or self.scan_on_start:
             self._start_worker(load=self._load_on_start, scan=self.scan_on_start)
         if self._meeting_on_start:
             self.action_start_meeting()
+
+    def _drew_first_frame(self) -> None:
+        settling.first_frame()
+        self._first_frame.set()
 
     def on_unmount(self) -> None:
         """The objects frozen after the scan go back to the collector with the app."""

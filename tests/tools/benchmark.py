@@ -1051,6 +1051,9 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
     when ``presses`` is more than 0, that many ``n`` keys in the walk of every item;
     with the wall-clock time of the first frame."""
     importing = time.perf_counter()
+    from reviewtui.tui import settling
+
+    settling.hold_until_first_frame()  # as ``reviewtui`` does before it loads the app
     from textual._compositor import CompositorUpdate
     from textual.screen import Screen
 
