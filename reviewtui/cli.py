@@ -252,15 +252,16 @@ def _live_settings(options: argparse.Namespace) -> LiveSettings | None:
     Every engine is checked here, before anything is read: a malformed URL or an
     unknown context is a usage error, not an engine that happens to be down.
     """
-    from reviewtui.live import LiveSettings
-    from reviewtui.live.hosts import resolve_endpoints
-
     live = options.live or options.docker_host or options.context
     if not live:
         for flag, value in (("--all", options.all), ("--images", options.images)):
             if value:
                 raise UsageError(f"{flag} chooses what --live inspects; add --live")
         return None
+    # Imported only for a live review: the app's first frame does not wait for them.
+    from reviewtui.live import LiveSettings
+    from reviewtui.live.hosts import resolve_endpoints
+
     timeout = options.engine_timeout
     if not math.isfinite(timeout) or not 0 < timeout <= MAX_ENGINE_TIMEOUT:
         raise UsageError(f"--engine-timeout must be between 0 and {MAX_ENGINE_TIMEOUT} seconds")
@@ -420,6 +421,17 @@ def _checklist(options: argparse.Namespace) -> int:
 
 
 def _app(options: argparse.Namespace) -> int:
+    # Settling imports no Textual; the app turns the collector on at its first frame.
+    from reviewtui.tui import settling
+
+    settling.hold_until_first_frame()
+    try:
+        return _run_app(options)
+    finally:
+        settling.first_frame()  # also when the app never drew a frame
+
+
+def _run_app(options: argparse.Namespace) -> int:
     root = _project_dir(options.path)
     # Fail here, before the screen is taken, if a checklist is broken.
     catalogue = _catalogue(root, options.checklists)

@@ -22,21 +22,24 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widgets import Static
 
+from reviewtui import cli
 from reviewtui.review.model import ItemState, Verdict
 from reviewtui.review.session import ReviewSession
 from reviewtui.tui import settling
 from reviewtui.tui.app import ReviewApp
 from reviewtui.tui.hanging import HangingText, Line
 from reviewtui.tui.screens.item import ItemScreen
+from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.walk import Walk, WalkFilter
 from reviewtui.tui.widgets import item_view
-from reviewtui.tui.widgets.item_view import ItemView
+from reviewtui.tui.widgets.item_view import TARGETS_SHOWN, ItemView
 from reviewtui.tui.widgets.lazy_static import LazyStatic
 
 SIZE = (100, 32)
 WIDE = (120, 32)
 SERVICES = 120
 PRIVILEGED = "runtime.not-privileged"
+CAPABILITIES = "runtime.cap-drop-all"
 
 
 @pytest.fixture
@@ -77,6 +80,12 @@ class _Pair(App[None]):
         yield LazyStatic(id="lazy")
 
 
+def _drawn_anew(widget: LazyStatic) -> list[list[tuple[str, object]]]:
+    """The rows the widget draws when it has kept nothing it drew."""
+    widget._forget()
+    return _drawn(widget)
+
+
 def _drawn(widget: Static) -> list[list[tuple[str, object]]]:
     """Every row the widget draws, as its segments' text and style."""
     width, height = widget.outer_size
@@ -84,6 +93,68 @@ def _drawn(widget: Static) -> list[list[tuple[str, object]]]:
         [(segment.text, segment.style) for segment in strip]
         for strip in widget.render_lines(Region(0, 0, width, height))
     ]
+
+
+async def test_the_css_is_parsed_for_the_apps_theme_from_the_start(
+    weak_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed: list[bool] = []
+    monkeypatch.setattr(App, "refresh_css", lambda self, animate=True: refreshed.append(animate))
+    app = ReviewApp(weak_project, scan=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        theme = app.get_theme("tokyo-night")
+
+        assert app.theme == "tokyo-night" and theme is not None
+        assert app.current_theme is theme
+        assert app.stylesheet._variables == app.get_css_variables()
+        assert app.stylesheet._variables["primary"] == theme.primary
+        assert refreshed == [], "no second parse of every CSS rule for a change of theme"
+
+
+def test_the_command_keeps_the_collector_off_until_the_app_runs(
+    weak_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collecting: list[bool] = []
+
+    def run_app(*args: object, **kwargs: object) -> int:
+        collecting.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr("reviewtui.tui.app.run_app", run_app)
+    assert cli.main([str(weak_project)]) == 0
+
+    assert collecting == [False]
+    assert gc.isenabled(), "on again once the app is over"
+
+
+async def test_the_app_turns_the_collector_on_at_its_first_frame(weak_project: Path) -> None:
+    app = ReviewApp(weak_project, scan=False)
+    settling.hold_until_first_frame()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_the_app_starts_on_the_overview_with_nothing_under_it(weak_project: Path) -> None:
+    app = ReviewApp(weak_project, scan=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        overview = app.screen
+
+        assert isinstance(overview, OverviewScreen)
+        assert app.screen_stack == [overview], "no blank screen made and styled first"
+        app.open_walk(None)
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is overview
 
 
 async def test_a_lazy_static_draws_exactly_what_a_static_draws() -> None:
@@ -125,6 +196,91 @@ async def test_a_lazy_static_draws_exactly_what_a_static_draws() -> None:
         assert _drawn(lazy) == _drawn(static)
 
 
+async def test_rows_drawn_ahead_are_those_a_static_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[int] = []
+    draw_row = LazyStatic._draw_row
+
+    def counting(self: LazyStatic, text: HangingText, y: int, width: int) -> Strip:
+        drawn.append(y)
+        return draw_row(self, text, y, width)
+
+    monkeypatch.setattr(LazyStatic, "_draw_row", counting)
+    app = _Pair()
+    async with app.run_test(size=(80, 30)) as pilot:
+        static = app.query_one("#static", Static)
+        lazy = app.query_one("#lazy", LazyStatic)
+        for widget in (static, lazy):
+            widget.update(HangingText([Line(Content("shown first"))]))
+        await pilot.pause()
+
+        text = _text()
+        drawn.clear()
+        lazy.predraw(text, 5)
+        assert drawn == [0, 1, 2, 3, 4]
+        drawn.clear()
+        for widget in (static, lazy):
+            widget.update(text)
+        await pilot.pause()
+        assert _drawn(lazy) == _drawn(static)
+        assert drawn and min(drawn) == 5, "the first five rows were drawn ahead"
+
+        # Drawn ahead for another text, or at another width: not used.
+        other = _text()
+        lazy.predraw(other, 5)
+        drawn.clear()
+        for widget in (static, lazy):
+            widget.update(_text())
+            widget.styles.width = 30
+        await pilot.pause()
+        assert _drawn(lazy) == _drawn(static)
+        assert min(drawn) == 0
+
+        # Any other content is drawn ahead whole.
+        plain = Content.styled("plain content, drawn whole", "bold")
+        lazy.predraw(plain, 1)
+        for widget in (static, lazy):
+            widget.update(plain)
+        await pilot.pause()
+        assert _drawn(lazy) == _drawn(static)
+
+
+async def test_the_next_items_rows_on_screen_are_drawn_before_its_key(
+    many_targets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[tuple[HangingText, int]] = []
+    draw_row = LazyStatic._draw_row
+
+    def counting(self: LazyStatic, text: HangingText, y: int, width: int) -> Strip:
+        drawn.append((text, y))
+        return draw_row(self, text, y, width)
+
+    monkeypatch.setattr(LazyStatic, "_draw_row", counting)
+    app = ReviewApp(many_targets, ReviewSession.open(many_targets))
+    async with app.run_test(size=WIDE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        # From one item with a target per service to the next: both scroll, so the
+        # width does not change, and the screen is laid out once.
+        app.open_item(PRIVILEGED)
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ItemScreen)
+
+        drawn.clear()
+        await pilot.press("n")
+        await pilot.pause()
+        detected = screen.query_one("#item-detected", LazyStatic)
+        shown = detected.content
+        assert screen.walk.current == CAPABILITIES
+        assert isinstance(shown, HangingText) and len(shown.lines) > TARGETS_SHOWN
+        # The rows on screen were drawn while the item before was read; what is drawn
+        # now is the item after this one, ahead.
+        assert [row for text, row in drawn if text is shown] == []
+        assert drawn, "the item after it is drawn ahead in turn"
+        assert _drawn(detected)[0] == _drawn_anew(detected)[0]
+
+
 async def test_only_the_rows_on_screen_are_drawn(
     many_targets: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,7 +288,8 @@ async def test_only_the_rows_on_screen_are_drawn(
     draw_row = LazyStatic._draw_row
 
     def counting(self: LazyStatic, text: HangingText, y: int, width: int) -> Strip:
-        drawn.append(y)
+        if text is self.visual:  # not the next item's rows, drawn ahead
+            drawn.append(y)
         return draw_row(self, text, y, width)
 
     monkeypatch.setattr(LazyStatic, "_draw_row", counting)

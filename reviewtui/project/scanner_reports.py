@@ -15,10 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewtui.model import Problem
-from reviewtui.project.scanner_formats import NotAReport, SeverityCounts, parse_report
 from reviewtui.project.textfile import parse_json, read_text
+
+if TYPE_CHECKING:
+    from reviewtui.project.scanner_formats import SeverityCounts
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,10 @@ def read_scanner_report(
     data, error = parse_json(text)
     if error is not None:
         return None, Problem(rel, error.line, error.describe("invalid JSON, report not read"))
+    # Imported at the first report: the session, and so the app's first frame, needs
+    # the settings here but none of the formats.
+    from reviewtui.project.scanner_formats import NotAReport, parse_report
+
     try:
         parsed = parse_report(data)
     except NotAReport as error:

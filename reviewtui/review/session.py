@@ -16,14 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewtui.checklists import Catalogue, Checklist, Item
 from reviewtui.custom.catalogue import load_project_catalogue
-from reviewtui.live import EngineFacts, LiveSettings, read_engines
 from reviewtui.model import Finding, Problem
-from reviewtui.project import read_project
 from reviewtui.project.scanner_reports import ScannerSettings
-from reviewtui.review import signing, store
+from reviewtui.review import store
 from reviewtui.review.changes import ReviewChanges, compare, current_baseline, keep_baseline
 from reviewtui.review.meeting import Meeting, clean_attendees
 from reviewtui.review.model import (
@@ -36,7 +35,9 @@ from reviewtui.review.model import (
     Verdict,
     now_iso,
 )
-from reviewtui.waivers import collect_waivers
+
+if TYPE_CHECKING:
+    from reviewtui.live import EngineFacts, LiveSettings
 
 log = logging.getLogger(__name__)
 
@@ -223,8 +224,12 @@ class ReviewSession:
         """Read the project (and the engines of a live review) and detect every item
         again, keeping answers and notes."""
         # Imported at the first scan, not with the session: the app's first frame does
-        # not wait for every detector to load (the scan runs in a thread behind it).
+        # not wait for every reader and detector to load (the scan runs in a thread
+        # behind it).
         from reviewtui.detect.engine import detect
+        from reviewtui.live import read_engines
+        from reviewtui.project import read_project
+        from reviewtui.waivers import collect_waivers
 
         facts = read_project(self.root, progress, self.scanner_reports, self.scanner_settings)
         if self.live is not None:
@@ -324,6 +329,8 @@ class ReviewSession:
             raise AnswerError(
                 "choose a decision: approved, approved with conditions or changes required"
             )
+        from reviewtui.review import signing  # only a sign-off needs it, not the app's start
+
         content_digest, checklists_digest = signing.review_digests(
             self.review, self.catalogue, self.review.project or self.root.name
         )

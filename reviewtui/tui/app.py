@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.notifications import Notify
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -29,9 +29,6 @@ from reviewtui.tui.actions import Scope, bindings_for
 from reviewtui.tui.commands import ReviewCommands
 from reviewtui.tui.render import display_path
 from reviewtui.tui.saving import project_relative, review_file_label, save_failure_message
-from reviewtui.tui.screens.help import HelpScreen
-from reviewtui.tui.screens.item import ItemScreen
-from reviewtui.tui.screens.meeting import open_meeting
 from reviewtui.tui.screens.overview import OverviewScreen
 from reviewtui.tui.walk import WalkFilter
 
@@ -94,6 +91,11 @@ class ReviewApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     NOTIFICATION_TIMEOUT = 4
 
+    theme: Reactive[str] = Reactive("tokyo-night")
+    """Textual's theme, as its own default is declared: set on mount instead, the change
+    would parse all the CSS again (and tokenize every theme variable) before the first
+    frame. The ``-theme-…`` class a change adds is left out, as for Textual's default."""
+
     walk_filter: reactive[WalkFilter] = reactive(WalkFilter.ALL)
     """Which items the walk stops at; kept across walks."""
 
@@ -130,19 +132,27 @@ class ReviewApp(App[None]):
         self.scan_progress: Signal[ScanState] = Signal(self, "scan-progress")
         self._first_frame = threading.Event()
 
+    def get_default_screen(self) -> OverviewScreen:
+        """The overview, as the screen the app starts on: pushed on mount instead, it
+        would go over a blank screen made and styled first, and switching to it would
+        hold the first frame back."""
+        return OverviewScreen()
+
     def on_mount(self) -> None:
         """Paint the overview now; read the saved review and scan behind it."""
         settling.start()
-        self.theme = "tokyo-night"
         self._show_saved_state()
-        self.push_screen(OverviewScreen())
-        self.call_after_refresh(self._first_frame.set)
+        self.call_after_refresh(self._drew_first_frame)
         if not self._load_on_start:
             self._tell_notice()
         if self._load_on_start or self.scan_on_start:
             self._start_worker(load=self._load_on_start, scan=self.scan_on_start)
         if self._meeting_on_start:
             self.action_start_meeting()
+
+    def _drew_first_frame(self) -> None:
+        settling.first_frame()
+        self._first_frame.set()
 
     def on_unmount(self) -> None:
         """The objects frozen after the scan go back to the collector with the app."""
@@ -244,6 +254,10 @@ class ReviewApp(App[None]):
 
     def open_item(self, item_id: str) -> None:
         """Walk the checklist of ``item_id``, starting at that item."""
+        # Imported at the first walk, not with the app: the first frame shows the
+        # overview only, and the item screen brings the fix, note and report modules.
+        from reviewtui.tui.screens.item import ItemScreen
+
         item = self.session.state(item_id).item
         checklist = next(c for c in self.session.catalogue.checklists if c.name == item.checklist)
         ids = [each.id for each in checklist.items]
@@ -251,6 +265,8 @@ class ReviewApp(App[None]):
 
     def open_walk(self, checklist_name: str | None) -> None:
         """Walk one checklist (or every item when None) from its first shown item."""
+        from reviewtui.tui.screens.item import ItemScreen  # as in open_item
+
         catalogue = self.session.catalogue
         checklist = next((c for c in catalogue.checklists if c.name == checklist_name), None)
         items = list(checklist.items) if checklist else catalogue.items
@@ -365,6 +381,8 @@ class ReviewApp(App[None]):
 
     def action_show_help(self) -> None:
         """Open the help screen, or close it when it is open."""
+        from reviewtui.tui.screens.help import HelpScreen  # not needed for the first frame
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
@@ -372,6 +390,8 @@ class ReviewApp(App[None]):
 
     def action_start_meeting(self) -> None:
         """Ask who attends, then walk the review with them on the meeting screen."""
+        from reviewtui.tui.screens.meeting import open_meeting  # not needed for the first frame
+
         open_meeting(self)
 
     def action_sign_off(self) -> None:

@@ -11,7 +11,9 @@ than the others. So, while the app runs:
   (reference counting still frees them), and they are unfrozen before the next scan,
   whose garbage they become;
 - a full pass comes after ten times as many young passes as Python's default, so the
-  caches that every frame fills and empties do not start one every few keys.
+  caches that every frame fills and empties do not start one every few keys;
+- before that, from the command to the first frame, the collector is off (see
+  :func:`hold_until_first_frame`).
 
 :func:`release` puts both back when the app ends. Nothing here imports Textual.
 """
@@ -28,6 +30,18 @@ _YOUNG_PASSES_PER_FULL = 100
 
 _thresholds: tuple[int, int, int] | None = None
 """The collector's thresholds before :func:`start`, to put back."""
+
+
+def hold_until_first_frame() -> None:
+    """Keep the collector off while the app loads: imports and the checklists make
+    hundreds of thousands of objects, nearly all kept, and the collector's passes over
+    them took some 50 ms before the first frame. :func:`first_frame` turns it back on."""
+    gc.disable()
+
+
+def first_frame() -> None:
+    """The first frame is drawn: the collector runs again (if it was held)."""
+    gc.enable()
 
 
 def start() -> None:
@@ -66,6 +80,7 @@ def release() -> None:
     as it did before :func:`start`."""
     global _thresholds
     gc.unfreeze()
+    gc.enable()
     if _thresholds is not None:
         gc.set_threshold(*_thresholds)
         _thresholds = None

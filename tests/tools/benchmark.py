@@ -41,9 +41,11 @@ How each figure is taken:
   reviewer waits for; then ``n`` pressed 50 times in the walk of every item, each timed
   from the key to the first frame that shows the next item. Headless Textual skips
   turning frames into terminal codes, so the probe does that itself for every frame,
-  as a terminal would need.
+  as a terminal would need. Like the scans, the app reuses bytecode compiled by a first,
+  untimed start.
 - ``imports``: ``python -X importtime -m reviewtui --version`` (the sum of every
-  module's own import time) and whether ``reviewtui scan`` imports Textual.
+  module's own import time) and whether ``reviewtui scan`` imports Textual, with the
+  same bytecode as the scans.
 - ``live``: creates that many containers (created, never started, no network, named
   ``reviewtui-bench-*``) on the local engine from a busybox-static image, times a live
   inspection of all of them as ``reviewtui scan --live --all`` reads them, then removes
@@ -955,11 +957,12 @@ class Bench:
         return self._scans[name]
 
     def compile_once(self) -> None:
-        """One untimed scan of a small project, which writes the bytecode the timed
-        scans then read, as an install would have."""
+        """One untimed scan and one untimed start of the app on a small project, which
+        write the bytecode the timed runs then read, as an install would have."""
         if not self._compiled:
             project = DEMO if DEMO.is_dir() else self.tree("corpus").root
             run_child(scan_command(project), self.workdir, accept=(0, 1), env=self.env)
+            probe_in_child(project, 0, self.workdir, self.env)
             self._compiled = True
 
     def floor(self, name: str) -> float:
@@ -1005,20 +1008,31 @@ class Bench:
         run also walks with ``presses`` keystrokes."""
         if name not in self._apps:
             tree = self.tree(name)
+            self.compile_once()
             self.log(f"app under Pilot: {tree.name}, {self.runs} runs")
             self._apps[name] = [
-                probe_in_child(tree.root, self.presses if run == 0 else 0, self.workdir)
+                probe_in_child(tree.root, self.presses if run == 0 else 0, self.workdir, self.env)
                 for run in range(self.runs)
             ]
         return self._apps[name]
 
 
-def probe_in_child(root: Path, presses: int, cwd: Path) -> AppRun:
-    """One run of :func:`probe_app` in a new interpreter, so every start is a cold one."""
-    command = [sys.executable, __file__, "probe-app", str(root), "--presses", str(presses)]
+_PROBE = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import benchmark; "
+    "raise SystemExit(benchmark.main(sys.argv[1:]))"
+)
+"""The probe's child imports this file as a module: run as a script, its 1,800 lines would
+be compiled again at every start (a script's bytecode is never kept), and the time to the
+first frame would count that, which no reviewer's ``reviewtui`` pays."""
+
+
+def probe_in_child(root: Path, presses: int, cwd: Path, env: dict[str, str]) -> AppRun:
+    """One run of :func:`probe_app` in a new interpreter, so every start is a cold one;
+    ``env`` is the bench's (:func:`installed_env`), so the modules' bytecode is reused."""
+    command = [sys.executable, "-c", _PROBE, "probe-app", str(root), "--presses", str(presses)]
     # The wall clock, not perf_counter: the child's first frame is told on the same clock.
     spawned = time.time()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode:
         raise SystemExit(f"probe-app {root}: {result.stderr[-800:]}")
     document = json.loads(result.stdout.strip().split("\n")[-1])
@@ -1037,12 +1051,14 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
     when ``presses`` is more than 0, that many ``n`` keys in the walk of every item;
     with the wall-clock time of the first frame."""
     importing = time.perf_counter()
+    from reviewtui.tui import settling
+
+    settling.hold_until_first_frame()  # as ``reviewtui`` does before it loads the app
     from textual._compositor import CompositorUpdate
     from textual.screen import Screen
 
     from reviewtui.custom.catalogue import load_project_catalogue
     from reviewtui.tui.app import ReviewApp
-    from reviewtui.tui.screens.item import ItemScreen
     from reviewtui.tui.screens.overview import OverviewScreen
 
     frames = FrameLog()
@@ -1059,8 +1075,7 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
             return
         if isinstance(renderable, CompositorUpdate):
             renderable.render_segments(app.console)  # what a terminal driver would write
-        shown = screen.walk.current if isinstance(screen, ItemScreen) else type(screen).__name__
-        frames.add(time.perf_counter(), shown)
+        frames.add(time.perf_counter(), _shown(screen))
 
     app._display = displayed  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
@@ -1072,6 +1087,18 @@ async def probe_app(root: Path, presses: int) -> tuple[AppRun, float]:
         latencies = await _walk(app, pilot, frames, presses) if presses else []
     run = AppRun(checklists - start, first - start, scan_done - start, tuple(latencies), imports)
     return run, first_frame_at
+
+
+def _shown(screen: Any) -> str:
+    """What a frame of ``screen`` shows: the item of a walk, else the screen's class name.
+
+    The item screen's module is looked up, not imported: the app imports it at the first
+    walk, and the probe must not make the first frame wait for it either.
+    """
+    item_module = sys.modules.get("reviewtui.tui.screens.item")
+    if item_module is not None and isinstance(screen, item_module.ItemScreen):
+        return str(screen.walk.current)
+    return type(screen).__name__
 
 
 class FrameLog:
@@ -1153,15 +1180,19 @@ def part_imports(bench: Bench) -> list[Row]:
     """Start-up: the import time of ``reviewtui --version`` and what ``scan`` imports."""
     bench.log("imports")
     section = "Start-up"
-    version = import_times([sys.executable, "-X", "importtime", "-m", "reviewtui", "--version"])
+    bench.compile_once()
+    env = bench.env
+    version = import_times(
+        [sys.executable, "-X", "importtime", "-m", "reviewtui", "--version"], env
+    )
     wall = statistics.median(
-        run_child([sys.executable, "-m", "reviewtui", "--version"], bench.workdir)[0]
+        run_child([sys.executable, "-m", "reviewtui", "--version"], bench.workdir, env=env)[0]
         for _ in range(max(3, bench.runs))
     )
     project = DEMO if DEMO.is_dir() else bench.tree("corpus").root
-    scan = import_times([sys.executable, "-X", "importtime", *scan_command(project)[1:]])
+    scan = import_times([sys.executable, "-X", "importtime", *scan_command(project)[1:]], env)
     textual = sorted(name for name in scan if name.split(".")[0] == "textual")
-    app = import_times([sys.executable, "-X", "importtime", "-c", "import reviewtui.tui.app"])
+    app = import_times([sys.executable, "-X", "importtime", "-c", "import reviewtui.tui.app"], env)
     return [
         Row(
             section,
@@ -1181,9 +1212,12 @@ def part_imports(bench: Bench) -> list[Row]:
     ]
 
 
-def import_times(command: Sequence[str]) -> dict[str, float]:
-    """Each module a command imports and its own import time in seconds (-X importtime)."""
-    result = subprocess.run(command, capture_output=True, text=True, cwd=tempfile.gettempdir())
+def import_times(command: Sequence[str], env: dict[str, str]) -> dict[str, float]:
+    """Each module a command imports and its own import time in seconds (-X importtime),
+    run in ``env`` (the bench's, whose bytecode :meth:`Bench.compile_once` wrote)."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=tempfile.gettempdir(), env=env
+    )
     times: dict[str, float] = {}
     for line in result.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:

@@ -6,12 +6,10 @@ import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.highlight import highlight
 from textual.widgets import Static
 
@@ -97,10 +95,13 @@ class ItemView(VerticalScroll):
             self.scroll_home(animate=False)
 
     def prepare(self, state: ItemState) -> None:
-        """Build what :meth:`show` would draw for ``state``, and wrap each section at
-        the width it is drawn now (each keeps its wrap): the walk calls this for the
-        next item while the reviewer reads the one shown."""
+        """Build what :meth:`show` would draw for ``state``, wrap each section at the
+        width it is drawn now (each keeps its wrap) and draw the rows a screen shows of
+        it: the walk calls this for the next item while the reviewer reads the one
+        shown."""
         sections = self._sections.get(state, self.target_limit)
+        # The item opens at its top: no section shows more rows than the view has.
+        rows = self.scrollable_content_region.height
         for selector, content in (
             ("#item-heading", sections.heading),
             ("#item-question", sections.question),
@@ -111,10 +112,9 @@ class ItemView(VerticalScroll):
             ("#item-example", sections.example),
             ("#item-references", sections.references),
         ):
-            static = self.query_one(selector, Static)
-            if content is not None and static.size.width > 0:
-                # The rules are the widget's styles, as when Textual asks for the height.
-                content.get_height(cast(RulesMap, static.styles), static.size.width)
+            static = self.query_one(selector, LazyStatic)
+            if content is not None:
+                static.predraw(content, rows)
 
     def _set(self, selector: str, content: Content | HangingText) -> None:
         static = self.query_one(selector, Static)
