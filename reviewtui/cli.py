@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,11 +16,18 @@ from typing import TYPE_CHECKING, NoReturn
 from reviewtui import __version__
 from reviewtui.commands import MODULES
 from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from reviewtui.commands.scan_options import (
+    add_checklists_option,
+    add_live_options,
+    add_scanner_options,
+    live_settings,
+    project_catalogue,
+    project_dir,
+    scanner_inputs,
+    warn_about_input,
+)
 
 if TYPE_CHECKING:
-    from reviewtui.checklists import Catalogue
-    from reviewtui.live import LiveSettings
-    from reviewtui.project.scanner_reports import ScannerSettings
     from reviewtui.review.session import ReviewSession
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -82,9 +88,9 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             help="project directory to review (default: current directory)",
         )
         parser.add_argument("--version", action="version", version=f"reviewtui {__version__}")
-        _add_checklists_option(parser)
-        _add_scanner_options(parser)
-        _add_live_options(parser)
+        add_checklists_option(parser)
+        add_scanner_options(parser)
+        add_live_options(parser)
         parser.add_argument(
             "--meeting",
             action="store_true",
@@ -103,9 +109,9 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
             help="project directory (default: current directory)",
         )
         _add_output_options(parser)
-        _add_checklists_option(parser)
-        _add_scanner_options(parser)
-        _add_live_options(parser)
+        add_checklists_option(parser)
+        add_scanner_options(parser)
+        add_live_options(parser)
         parser.add_argument(
             "--fail-on",
             choices=(*SEVERITIES, "none"),
@@ -154,134 +160,6 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_checklists_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--checklists",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also load the checklist files (*.yaml) in DIR; repeatable "
-        "(the project's own .reviewtui/checklists is always loaded)",
-    )
-
-
-def _add_scanner_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--scanner-report",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="a Trivy or Grype JSON or Docker Scout SARIF report of an image; repeatable",
-    )
-    parser.add_argument(
-        "--scanner-max-age",
-        type=int,
-        default=30,
-        metavar="DAYS",
-        help="a scanner report older than this is stale (default: 30)",
-    )
-    parser.add_argument(
-        "--run-scanners",
-        action="store_true",
-        help="scan the compose services' local images with trivy or grype, if installed "
-        "(offline: no image pulls, no database updates)",
-    )
-
-
-def _scanner_inputs(options: argparse.Namespace) -> tuple[list[Path], ScannerSettings]:
-    """The report files and scanner settings of the command line, checked."""
-    from reviewtui.project.scanner_reports import ScannerSettings
-
-    for report in options.scanner_report:
-        if not report.is_file():
-            raise UsageError(f"--scanner-report {report}: no such file")
-    if options.scanner_max_age < 1:
-        raise UsageError("--scanner-max-age must be at least 1 day")
-    settings = ScannerSettings(
-        max_age_days=options.scanner_max_age, run_scanners=options.run_scanners
-    )
-    return [report.resolve() for report in options.scanner_report], settings
-
-
-def _add_live_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "live engines", "inspect Docker engines read-only: no exec, no pull, no change"
-    )
-    group.add_argument(
-        "--live",
-        action="store_true",
-        help="also review what runs: the containers, images, daemon and swarm of the engine "
-        "the docker CLI would use (DOCKER_HOST, else the current context); "
-        "--docker-host and --context add engines to it, or name the only ones without it",
-    )
-    group.add_argument(
-        "--docker-host",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="an engine to inspect: unix://, tcp:// (TLS from DOCKER_CERT_PATH) or ssh:// "
-        "(repeatable; implies --live)",
-    )
-    group.add_argument(
-        "--context",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a docker context to inspect (repeatable; implies --live)",
-    )
-    group.add_argument(
-        "--all", action="store_true", help="stopped and created containers too, not only running"
-    )
-    group.add_argument(
-        "--images", action="store_true", help="every local image, not only those in use"
-    )
-    group.add_argument(
-        "--engine-timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="give up on an engine that does not answer within this time (default: 10)",
-    )
-
-
-def _live_settings(options: argparse.Namespace) -> LiveSettings | None:
-    """The engines to inspect, or None when the review reads files only.
-
-    Every engine is checked here, before anything is read: a malformed URL or an
-    unknown context is a usage error, not an engine that happens to be down.
-    """
-    live = options.live or options.docker_host or options.context
-    if not live:
-        for flag, value in (("--all", options.all), ("--images", options.images)):
-            if value:
-                raise UsageError(f"{flag} chooses what --live inspects; add --live")
-        return None
-    # Imported only for a live review: the app's first frame does not wait for them.
-    from reviewtui.live import LiveSettings
-    from reviewtui.live.hosts import resolve_endpoints
-
-    timeout = options.engine_timeout
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_ENGINE_TIMEOUT:
-        raise UsageError(f"--engine-timeout must be between 0 and {MAX_ENGINE_TIMEOUT} seconds")
-    settings = LiveSettings(
-        default_engine=options.live,
-        docker_hosts=tuple(options.docker_host),
-        contexts=tuple(options.context),
-        all_containers=options.all,
-        all_images=options.images,
-        timeout=timeout,
-    )
-    for endpoint in resolve_endpoints(settings):
-        if endpoint.error:
-            raise UsageError(endpoint.error)
-    return settings
-
-
-MAX_ENGINE_TIMEOUT = 3600.0
-
-
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
@@ -307,9 +185,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def _scan(options: argparse.Namespace) -> int:
     from reviewtui.review.session import ReviewSession
 
-    root = _project_dir(options.path)
-    catalogue = _catalogue(root, options.checklists)
-    reports, settings = _scanner_inputs(options)
+    root = project_dir(options.path)
+    catalogue = project_catalogue(root, options.checklists)
+    reports, settings = scanner_inputs(options)
     _check_review_option(options)
     session = ReviewSession.open(
         root,
@@ -318,14 +196,14 @@ def _scan(options: argparse.Namespace) -> int:
         autosave=False,
         scanner_reports=reports,
         scanner_settings=settings,
-        live=_live_settings(options),
+        live=live_settings(options),
     )
     if session.notice:
         print(f"reviewtui: {session.notice}", file=sys.stderr)
     if options.no_saved_answers:
         session.review.answers.clear()
     session.scan()
-    _warn_about_input(session)
+    warn_about_input(session)
     if options.review is not None:
         _save_review(session)
     _emit(_report(session, options, fixes=not options.no_fixes), options.output)
@@ -358,30 +236,6 @@ def _save_review(session: ReviewSession) -> None:
         raise UsageError(str(error)) from None
 
 
-MAX_PROBLEM_LINES = 20
-
-
-def _warn_about_input(session: ReviewSession) -> None:
-    """Say on stderr what could not be read, and when nothing was found at all.
-
-    The report lists the same problems; stderr makes them visible in a CI log even
-    when the report goes to a file.
-    """
-    problems = session.review.problems
-    if problems:
-        print(f"reviewtui: {len(problems)} problem(s) reading {session.root}:", file=sys.stderr)
-        for problem in problems[:MAX_PROBLEM_LINES]:
-            print(f"  {problem.location}: {problem.reason}", file=sys.stderr)
-        if len(problems) > MAX_PROBLEM_LINES:
-            print(f"  … and {len(problems) - MAX_PROBLEM_LINES} more", file=sys.stderr)
-    if not any(session.review.findings.values()):
-        print(
-            f"reviewtui: no Dockerfile, compose file, daemon.json or CI file found in "
-            f"{session.root}; every item needs a person",
-            file=sys.stderr,
-        )
-
-
 def _export(options: argparse.Namespace) -> int:
     from reviewtui.review import store
     from reviewtui.review.session import ReviewSession
@@ -394,7 +248,7 @@ def _export(options: argparse.Namespace) -> int:
     root = path.resolve().parent
     if root.name == store.REVIEW_DIR:
         root = root.parent
-    session = ReviewSession(root, _catalogue(root), review, path, autosave=False)
+    session = ReviewSession(root, project_catalogue(root), review, path, autosave=False)
     _emit(_report(session, options), options.output)
     return EXIT_OK
 
@@ -416,7 +270,7 @@ def _report(session: ReviewSession, options: argparse.Namespace, fixes: bool = F
 def _checklist(options: argparse.Namespace) -> int:
     from reviewtui.report.catalogue import render_catalogue
 
-    print(render_catalogue(_catalogue(), options.format), end="")
+    print(render_catalogue(project_catalogue(), options.format), end="")
     return EXIT_OK
 
 
@@ -432,11 +286,11 @@ def _app(options: argparse.Namespace) -> int:
 
 
 def _run_app(options: argparse.Namespace) -> int:
-    root = _project_dir(options.path)
+    root = project_dir(options.path)
     # Fail here, before the screen is taken, if a checklist is broken.
-    catalogue = _catalogue(root, options.checklists)
-    reports, settings = _scanner_inputs(options)
-    live = _live_settings(options)
+    catalogue = project_catalogue(root, options.checklists)
+    reports, settings = scanner_inputs(options)
+    live = live_settings(options)
     from reviewtui.tui.app import run_app
 
     return run_app(
@@ -447,32 +301,6 @@ def _run_app(options: argparse.Namespace) -> int:
         live=live,
         meeting=options.meeting,
     )
-
-
-def _project_dir(path: Path) -> Path:
-    if not path.exists():
-        raise UsageError(f"{path}: no such directory")
-    if not path.is_dir():
-        raise UsageError(f"{path}: not a directory")
-    try:
-        next(path.iterdir(), None)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    return path.resolve()
-
-
-def _catalogue(root: Path | None = None, extra: Sequence[Path] = ()) -> Catalogue:
-    """The shipped checklists, the project's own and those of ``--checklists``."""
-    from reviewtui.checklists import ChecklistError
-    from reviewtui.custom.catalogue import load_project_catalogue
-
-    for folder in extra:
-        if not folder.is_dir():
-            raise UsageError(f"--checklists {folder}: no such directory")
-    try:
-        return load_project_catalogue(root, extra)
-    except ChecklistError as error:
-        raise UsageError(f"checklist: {error}") from None
 
 
 def _emit(report: str, output: Path | None) -> None:

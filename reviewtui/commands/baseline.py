@@ -32,7 +32,7 @@ MAX_LISTED = 20
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The project, how long the waivers last, who owns them, and what the scan reads."""
-    from reviewtui import cli
+    from reviewtui.commands import scan_options
     from reviewtui.waivers.baseline import DEFAULT_DAYS, OWNER_PLACEHOLDER
 
     parser.epilog = (
@@ -67,17 +67,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the waivers that would be added; write nothing",
     )
-    # TODO: these option helpers (and those run() uses) are private to cli.py; the ones
-    # scan and baseline share belong in a module of their own.
-    cli._add_checklists_option(parser)
-    cli._add_scanner_options(parser)
-    cli._add_live_options(parser)
+    scan_options.add_checklists_option(parser)
+    scan_options.add_scanner_options(parser)
+    scan_options.add_live_options(parser)
 
 
 def run(options: argparse.Namespace) -> int:
     """Scan the project, add a waiver for each failing target not yet waived, and say
     how many were added for each item and where."""
-    from reviewtui import cli
+    from reviewtui.commands import scan_options
     from reviewtui.waivers import collect
     from reviewtui.waivers.baseline import (
         OWNER_PLACEHOLDER,
@@ -92,8 +90,8 @@ def run(options: argparse.Namespace) -> int:
     owner = " ".join(str(options.owner).split())
     if not owner:
         raise UsageError("--owner must not be empty")
-    root = cli._project_dir(options.path)
-    catalogue = cli._catalogue(root, options.checklists)
+    root = scan_options.project_dir(options.path)
+    catalogue = scan_options.project_catalogue(root, options.checklists)
     shown = options.path / PROJECT_FILE
 
     try:
@@ -167,22 +165,22 @@ def _scanned(root: Path, catalogue: Catalogue, options: argparse.Namespace) -> R
     An engine that could not be read would leave its failures out of the baseline, and
     the gate fails on it anyway: that is refused.
     """
-    from reviewtui import cli
+    from reviewtui.commands import scan_options
     from reviewtui.review.session import ReviewSession
 
-    reports, settings = cli._scanner_inputs(options)
+    reports, settings = scan_options.scanner_inputs(options)
     session = ReviewSession.open(
         root,
         catalogue,
         autosave=False,
         scanner_reports=reports,
         scanner_settings=settings,
-        live=cli._live_settings(options),
+        live=scan_options.live_settings(options),
     )
     if session.notice:
         print(f"reviewtui: {session.notice}", file=sys.stderr)
     session.scan()
-    cli._warn_about_input(session)
+    scan_options.warn_about_input(session)
     dead = [engine.host for engine in session.review.engines if engine.error]
     if dead:
         raise UsageError(
