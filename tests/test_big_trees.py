@@ -6,7 +6,9 @@ hand-written encoding is the generic encoder's text; the detection engine leaves
 object frozen for the garbage collector, even when a detector fails; lookups by path
 see files added later; an unsaved review's digest keeps no second copy of its findings
 and equals the digest a save computes; findings about one compose service share its
-target and evidence.
+target and evidence; reading and judging the Dockerfiles a batch at a time gives the
+findings, problems and waivers of reading them all first, keeps only the Dockerfiles
+compose builds, and fails a broken detector's item as before.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from hypothesis_profile import fuzz
 
 from reviewtui import fast_yaml
 from reviewtui.checklists import Catalogue, load_catalogue
-from reviewtui.detect.engine import detect
+from reviewtui.detect import dockerfile_checks, engine
+from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
-from reviewtui.project import read_project
+from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.dockerfile import parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.review.model import canonical_json
 from reviewtui.review.session import ReviewSession
-from reviewtui.waivers.collect import collect_waivers
+from reviewtui.waivers.collect import WaiverCollector, collect_waivers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECTS = sorted(
@@ -60,6 +63,86 @@ def _scan(root: Path) -> tuple[dict[str, list[Finding]], list[Problem], list[obj
     findings = detect(catalogue(), facts)
     waivers, problems = collect_waivers(facts, catalogue())
     return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+def _scan_streaming(
+    root: Path,
+) -> tuple[dict[str, list[Finding]], list[Problem], list[object]]:
+    """:func:`_scan` as a review's scan does it: the Dockerfiles read batch by batch."""
+    facts, dockerfiles = read_project_but_dockerfiles(root)
+    collector = WaiverCollector(catalogue())
+    findings = detect_streaming(catalogue(), facts, dockerfiles, collector.dockerfile)
+    waivers, problems = collector.finish(facts)
+    return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+def _every_fixture(into: Path) -> Path:
+    """One tree holding every fixture project in a folder of its own, and one more with
+    waivers in its Dockerfiles (one naming an item no checklist holds)."""
+    tree = into / "fixtures"
+    for project in PROJECTS:
+        shutil.copytree(project, tree / project.relative_to(FIXTURES), symlinks=True)
+    waived = tree / "waived"
+    for name, item in (("api", "build.non-root-user"), ("web", "build.no-such-item")):
+        (waived / name).mkdir(parents=True)
+        (waived / name / "Dockerfile").write_text(
+            f"FROM alpine:3.20\n# reviewtui: ignore={item} binds port 80\nUSER root\n"
+        )
+    return tree
+
+
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", batch)
+    streamed = _scan_streaming(tree)
+    assert list(streamed[0]) == list(whole[0])  # the items in the same order too
+    assert streamed == whole
+    assert sum(len(found) for found in whole[0].values()) > 1000
+    assert len(whole[2]) == 1  # a waiver compared, and the problem of the other one
+    assert [p.path for p in whole[1] if "build.no-such-item" in p.reason] == [
+        "waived/web/Dockerfile"
+    ]
+    assert gc.get_freeze_count() == 0
+
+
+def test_only_the_dockerfiles_compose_builds_stay_in_the_facts(tmp_path: Path) -> None:
+    facts, dockerfiles = read_project_but_dockerfiles(_every_fixture(tmp_path))
+    seen: list[str] = []
+    detect_streaming(catalogue(), facts, dockerfiles, lambda d: seen.append(d.path))
+    assert seen == dockerfiles
+    built = {
+        build.dockerfile
+        for project in facts.compose_projects
+        for service in project.services
+        if (build := service.build()) is not None
+    }
+    assert [d.path for d in facts.dockerfiles] == [rel for rel in dockerfiles if rel in built]
+    assert facts.dockerfiles and len(facts.dockerfiles) < len(dockerfiles)
+
+
+def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = _every_fixture(tmp_path)
+    real = dockerfile_checks.DETECTORS["final_user"]
+    last = sorted(str(path.relative_to(tree)) for path in tree.rglob("Dockerfile"))[-1]
+
+    def breaks_on_the_last(facts: ProjectFacts) -> list[Finding]:
+        if any(dockerfile.path == last for dockerfile in facts.dockerfiles):
+            raise ValueError("no such user")
+        return real(facts)
+
+    monkeypatch.setitem(dockerfile_checks.DETECTORS, "final_user", breaks_on_the_last)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", 2)
+    whole, streamed = _scan(tree), _scan_streaming(tree)
+    assert streamed == whole
+    failed = whole[0]["build.non-root-user"]
+    assert [f.reason for f in failed] == ["detector final_user failed: no such user"]
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.skipif(not fast_yaml.available(), reason="libyaml is not installed")

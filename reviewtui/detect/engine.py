@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
+from reviewtui.custom.schema import DockerfileMatch
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
     all_detectors,
     check_catalogue,
+    dockerfile_detectors,
     live_detectors,
 )
 from reviewtui.model import Finding, Problem, Status, Target, TargetKind
+from reviewtui.project.dockerfile import Dockerfile, read_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.project.long_lived import settle
 
 log = logging.getLogger(__name__)
 
 _DIGITS = re.compile(r"(\d+)")
+
+DOCKERFILES_PER_BATCH = 500
+"""Dockerfiles :func:`detect_streaming` reads and judges before it lets them go."""
+
+StepProgress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)``, as the readers of a project call it."""
 
 
 def detect(
@@ -42,9 +52,6 @@ def detect(
     A detector that raises is a bug, but must not end the review: its item gets an
     unknown finding that says so, and the error is logged.
     """
-    # TODO: every file's facts stay in memory until the last item is judged, so a tree
-    # of 12,000 files peaks near 400 MB; judging the Dockerfile items file by file (read,
-    # judge, drop) would keep only the findings.
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
     check_catalogue(catalogue, detectors, live)
@@ -60,6 +67,119 @@ def detect(
     return results
 
 
+def detect_streaming(
+    catalogue: Catalogue,
+    facts: ProjectFacts,
+    dockerfile_paths: Sequence[str],
+    on_dockerfile: Callable[[Dockerfile], None] | None = None,
+    progress: StepProgress | None = None,
+    detectors: dict[str, Detector] | None = None,
+    live: dict[str, Detector] | None = None,
+) -> dict[str, list[Finding]]:
+    """:func:`detect` over ``facts`` and the Dockerfiles at ``dockerfile_paths`` (relative
+    to the facts' root, not read yet), with the same findings, holding only a batch of
+    Dockerfiles in memory at a time.
+
+    The items a Dockerfile detector answers judge each file on its own (with the rest of
+    the project: compose's build contexts, the .dockerignore files), so each batch is
+    read, judged by those items and let go. Only the Dockerfiles a compose service
+    builds stay, in ``facts.dockerfiles``, for the items that judge services. Each
+    Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
+    its comments); what it could not read goes to ``facts.problems``.
+    """
+    detectors = all_detectors() if detectors is None else detectors
+    live = live_detectors() if live is None else live
+    check_catalogue(catalogue, detectors, live)
+    automatic = [item for item in catalogue.items if item.automatic]
+    automatic.sort(key=lambda item: item.detector in DERIVED)
+    per_file = [item for item in automatic if _judges_each_dockerfile(item, detectors)]
+    built = _built_dockerfiles(facts)
+    judged = _Judged({item.id: [] for item in per_file})
+    results: dict[str, list[Finding]] = {}
+    try:
+        for start in range(0, len(dockerfile_paths), DOCKERFILES_PER_BATCH):
+            batch = dockerfile_paths[start : start + DOCKERFILES_PER_BATCH]
+            _judge_batch(per_file, facts, batch, built, detectors, judged, on_dockerfile)
+            settle()  # the batch is gone; its findings and the built Dockerfiles live on
+            if progress is not None:
+                progress("reading Dockerfiles", start + len(batch), len(dockerfile_paths))
+        items_progress = None
+        if progress is not None:
+            items_progress = functools.partial(progress, "checking items")
+        _detect_items(automatic, facts, detectors, live, results, items_progress, judged)
+    finally:
+        gc.unfreeze()
+    return results
+
+
+@dataclasses.dataclass
+class _Judged:
+    """The findings of the items judged batch by batch so far, by item id, and the error
+    each item's detector raised, if one did (its findings then stop growing)."""
+
+    findings: dict[str, list[Finding]]
+    errors: dict[str, Exception] = dataclasses.field(default_factory=dict)
+
+    def take(self, item: Item) -> list[Finding]:
+        """The item's findings; the error its detector raised, raised again."""
+        error = self.errors.get(item.id)
+        if error is not None:
+            raise error
+        return self.findings.pop(item.id)
+
+
+def _judges_each_dockerfile(item: Item, detectors: dict[str, Detector]) -> bool:
+    """Whether the item's findings are one per Dockerfile, each from that file and the
+    rest of the project alone: a built-in Dockerfile detector, or a Dockerfile rule."""
+    if item.detector is None:
+        return isinstance(item.match, DockerfileMatch)
+    own = dockerfile_detectors().get(item.detector)
+    return own is not None and detectors.get(item.detector) is own
+
+
+def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:
+    """The Dockerfiles compose services build: the service items look into them."""
+    paths = set()
+    for project in facts.compose_projects:
+        for service in project.services:
+            build = service.build()
+            if build is not None and build.dockerfile is not None:
+                paths.add(build.dockerfile)
+    return frozenset(paths)
+
+
+def _judge_batch(
+    items: list[Item],
+    facts: ProjectFacts,
+    paths: Sequence[str],
+    built: frozenset[str],
+    detectors: dict[str, Detector],
+    judged: _Judged,
+    on_dockerfile: Callable[[Dockerfile], None] | None,
+) -> None:
+    """Read the Dockerfiles at ``paths`` and add each item's findings about them."""
+    batch = []
+    for rel in paths:
+        dockerfile = read_dockerfile(facts.root, rel)
+        facts.problems.extend(dockerfile.problems)
+        if on_dockerfile is not None:
+            on_dockerfile(dockerfile)
+        batch.append(dockerfile)
+    # The batch's own facts: the same lists but for the Dockerfiles, so the same problems.
+    view = dataclasses.replace(facts, dockerfiles=batch)
+    for item in items:
+        if item.id in judged.errors:
+            continue
+        try:
+            judged.findings[item.id] += _run(item, view, detectors)
+        except Exception as error:  # noqa: BLE001 - raised again where detect() would see it
+            judged.errors[item.id] = error
+    for dockerfile in batch:
+        if dockerfile.path in built:
+            dockerfile.memo.clear()  # caches of this batch's judging; the rest stays small
+            facts.dockerfiles.append(dockerfile)
+
+
 def _detect_items(
     automatic: list[Item],
     facts: ProjectFacts,
@@ -67,13 +187,17 @@ def _detect_items(
     live: dict[str, Detector],
     results: dict[str, list[Finding]],
     progress: Callable[[int, int], None] | None,
+    judged: _Judged | None = None,
 ) -> None:
-    """Each item's findings into ``results``, in the order of ``automatic``."""
+    """Each item's findings into ``results``, in the order of ``automatic``; the items of
+    ``judged`` take the findings gathered there from files no longer in ``facts``."""
     for done, item in enumerate(automatic, start=1):
         name = item.detector or f"match of {item.id}"
         try:
             if item.detector in DERIVED:
                 findings = DERIVED[item.detector](facts, results)
+            elif judged is not None and item.id in judged.findings:
+                findings = judged.take(item)
             else:
                 findings = _run(item, facts, detectors)
             if item.detector in live and facts.engines:
