@@ -245,3 +245,17 @@ def test_findings_about_a_service_share_its_target_and_evidence() -> None:
     for evidence in lines:
         by_place.setdefault((evidence.path, evidence.line), set()).add(id(evidence))
     assert all(len(ids) == 1 for ids in by_place.values())
+
+
+def test_findings_citing_the_same_lines_mostly_share_one_evidence_tuple() -> None:
+    """Made by the shared helpers of the Dockerfile and compose detectors, equal evidence
+    about one target is one tuple; a few detectors make their own."""
+    facts = read_project(FIXTURES / "projects" / "demo")
+    results = detect(catalogue(), facts)
+    kinds = {TargetKind.DOCKERFILE, TargetKind.SERVICE}
+    found = [f for fs in results.values() for f in fs if f.target.kind in kinds]
+    tuples = {id(finding.evidence) for finding in found}
+    values = {(finding.target, finding.evidence) for finding in found}
+    assert {target.kind for target, _ in values} == kinds
+    assert len(found) > 2 * len(values)
+    assert len(tuples) < len(values) + len(found) // 10
