@@ -8,11 +8,13 @@ see files added later; an unsaved review's digest keeps no second copy of its fi
 and equals the digest a save computes; findings about one compose service share its
 target and evidence; reading and judging the Dockerfiles a batch at a time gives the
 findings, problems and waivers of reading them all first, keeps only the Dockerfiles
-compose builds, and fails a broken detector's item as before.
+compose builds, and fails a broken detector's item as before; what the Dockerfile
+detectors derive from the whole project is made once for all the batches.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import shutil
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from hypothesis_profile import fuzz
 from reviewtui import fast_yaml
 from reviewtui.checklists import Catalogue, load_catalogue
 from reviewtui.detect import dockerfile_checks, engine
+from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
 from reviewtui.project import read_project, read_project_but_dockerfiles
@@ -259,3 +262,27 @@ def test_findings_citing_the_same_lines_mostly_share_one_evidence_tuple() -> Non
     assert {target.kind for target, _ in values} == kinds
     assert len(found) > 2 * len(values)
     assert len(tuples) < len(values) + len(found) // 10
+
+
+def test_project_wide_lookups_are_made_once_for_every_batch_and_again_when_files_change(
+    tmp_path: Path,
+) -> None:
+    """The build contexts compose gives and the secret-looking files are worked out once
+    for the facts of every batch of Dockerfiles, and again when a list is replaced or
+    grows."""
+    facts, dockerfiles = read_project_but_dockerfiles(_every_fixture(tmp_path))
+    first, second = (
+        dataclasses.replace(facts, dockerfiles=[parse_dockerfile("FROM alpine\n", rel)])
+        for rel in dockerfiles[:2]
+    )
+    contexts = context.build_contexts(first)
+    assert contexts and context.build_contexts(second) is contexts
+    assert context.build_contexts(facts) == context._build_contexts(facts)
+    secrets = secret_files.project_secret_files(first)
+    assert secrets and secret_files.project_secret_files(second) is secrets
+
+    facts.files.append("late/.env")
+    assert secret_files.project_secret_files(second)[-1] == ("late/.env", "an environment file")
+    assert "late/.env" in secret_files.project_file_set(first)
+    facts.compose_projects = []
+    assert context.build_contexts(dataclasses.replace(facts)) == {}
