@@ -9,7 +9,8 @@ and equals the digest a save computes; findings about one compose service share 
 target and evidence; reading and judging the Dockerfiles a batch at a time gives the
 findings, problems and waivers of reading them all first, keeps only the Dockerfiles
 compose builds, and fails a broken detector's item as before; what the Dockerfile
-detectors derive from the whole project is made once for all the batches.
+detectors derive from the whole project is made once for all the batches; compose files
+share the strings they repeat.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
 from reviewtui.project import read_project, read_project_but_dockerfiles
+from reviewtui.project.compose import read_compose_projects
 from reviewtui.project.dockerfile import parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.review.model import canonical_json
@@ -286,3 +288,19 @@ def test_project_wide_lookups_are_made_once_for_every_batch_and_again_when_files
     assert "late/.env" in secret_files.project_file_set(first)
     facts.compose_projects = []
     assert context.build_contexts(dataclasses.replace(facts)) == {}
+
+
+def test_compose_files_of_a_tree_share_their_repeated_keys_and_values(tmp_path: Path) -> None:
+    """Two compose files that write the same keys and values hold one string of each,
+    interpolated values too; the values read are unchanged."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "compose.yaml").write_text(
+            "services:\n  web:\n    image: ${IMAGE:-nginx}:1.27\n    restart: 'always'\n"
+        )
+    projects, problems = read_compose_projects(tmp_path, ["a/compose.yaml", "b/compose.yaml"])
+    assert problems == []
+    first, second = (project.services[0].data for project in projects)
+    assert first == second == {"image": "nginx:1.27", "restart": "always"}
+    for (key_a, value_a), (key_b, value_b) in zip(first.items(), second.items(), strict=True):
+        assert key_a is key_b and value_a is value_b
