@@ -7,10 +7,10 @@ object frozen for the garbage collector, even when a detector fails; lookups by 
 see files added later; an unsaved review's digest keeps no second copy of its findings
 and equals the digest a save computes; findings about one compose service share its
 target and evidence; reading and judging the Dockerfiles a batch at a time gives the
-findings, problems and waivers of reading them all first, keeps only the Dockerfiles
-compose builds, and fails a broken detector's item as before; what the Dockerfile
-detectors derive from the whole project is made once for all the batches; compose files
-share the strings they repeat.
+findings, problems and waivers of reading them all first, reads those compose builds
+first and keeps them only while the services are judged, and fails a broken detector's
+item as before; what the Dockerfile detectors derive from the whole project is made once
+for all the batches; compose files share the strings they repeat.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import shutil
+import weakref
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -29,13 +30,13 @@ from hypothesis_profile import fuzz
 
 from reviewtui import fast_yaml
 from reviewtui.checklists import Catalogue, load_catalogue
-from reviewtui.detect import dockerfile_checks, engine
+from reviewtui.detect import compose_checks, dockerfile_checks, engine
 from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
 from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
-from reviewtui.project.dockerfile import parse_dockerfile
+from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.review.model import canonical_json
 from reviewtui.review.session import ReviewSession
@@ -114,19 +115,43 @@ def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
     assert gc.get_freeze_count() == 0
 
 
-def test_only_the_dockerfiles_compose_builds_stay_in_the_facts(tmp_path: Path) -> None:
+def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     facts, dockerfiles = read_project_but_dockerfiles(_every_fixture(tmp_path))
+    built = [
+        rel
+        for rel in dockerfiles
+        if rel
+        in {
+            build.dockerfile
+            for project in facts.compose_projects
+            for service in project.services
+            if (build := service.build()) is not None
+        }
+    ]
+    assert built and len(built) < len(dockerfiles)
+    real = compose_checks.DETECTORS["runtime_user"]
+    seen_by_services: list[list[str]] = []
+
+    def runtime_user(facts: ProjectFacts) -> list[Finding]:
+        seen_by_services.append([dockerfile.path for dockerfile in facts.dockerfiles])
+        return real(facts)
+
+    monkeypatch.setitem(compose_checks.DETECTORS, "runtime_user", runtime_user)
+    kept: list[weakref.ref[Dockerfile]] = []
     seen: list[str] = []
-    detect_streaming(catalogue(), facts, dockerfiles, lambda d: seen.append(d.path))
-    assert seen == dockerfiles
-    built = {
-        build.dockerfile
-        for project in facts.compose_projects
-        for service in project.services
-        if (build := service.build()) is not None
-    }
-    assert [d.path for d in facts.dockerfiles] == [rel for rel in dockerfiles if rel in built]
-    assert facts.dockerfiles and len(facts.dockerfiles) < len(dockerfiles)
+
+    def on_dockerfile(dockerfile: Dockerfile) -> None:
+        seen.append(dockerfile.path)
+        kept.append(weakref.ref(dockerfile))
+
+    detect_streaming(catalogue(), facts, dockerfiles, on_dockerfile)
+    assert seen == built + [rel for rel in dockerfiles if rel not in built]
+    assert seen_by_services == [built]
+    assert facts.dockerfiles == []
+    gc.collect()
+    assert [ref() for ref in kept] == [None] * len(dockerfiles)
 
 
 def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(

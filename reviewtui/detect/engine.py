@@ -82,10 +82,13 @@ def detect_streaming(
 
     The items a Dockerfile detector answers judge each file on its own (with the rest of
     the project: compose's build contexts, the .dockerignore files), so each batch is
-    read, judged by those items and let go. Only the Dockerfiles a compose service
-    builds stay, in ``facts.dockerfiles``, for the items that judge services. Each
+    read, judged by those items and let go. The Dockerfiles a compose service builds
+    come first: they stay in ``facts.dockerfiles`` while the items about services (and
+    the project's other items) are judged, since those look into them, and then go too,
+    before the other Dockerfiles are read; the derived items are judged last. Each
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
-    its comments); what it could not read goes to ``facts.problems``.
+    its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
+    without Dockerfiles.
     """
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
@@ -93,23 +96,76 @@ def detect_streaming(
     automatic = [item for item in catalogue.items if item.automatic]
     automatic.sort(key=lambda item: item.detector in DERIVED)
     per_file = [item for item in automatic if _judges_each_dockerfile(item, detectors)]
-    built = _built_dockerfiles(facts)
     judged = _Judged({item.id: [] for item in per_file})
+    built = _built_dockerfiles(facts)
+    reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, progress)
+    reading.total = len(dockerfile_paths)
+    items = _ItemsProgress(progress, len(automatic))
     results: dict[str, list[Finding]] = {}
     try:
-        for start in range(0, len(dockerfile_paths), DOCKERFILES_PER_BATCH):
-            batch = dockerfile_paths[start : start + DOCKERFILES_PER_BATCH]
-            _judge_batch(per_file, facts, batch, built, detectors, judged, on_dockerfile)
-            settle()  # the batch is gone; its findings and the built Dockerfiles live on
-            if progress is not None:
-                progress("reading Dockerfiles", start + len(batch), len(dockerfile_paths))
-        items_progress = None
-        if progress is not None:
-            items_progress = functools.partial(progress, "checking items")
-        _detect_items(automatic, facts, detectors, live, results, items_progress, judged)
+        reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
+        judged_per_file = {item.id for item in per_file}
+        whole = [item for item in automatic if item.id not in judged_per_file]
+        derived = [item for item in whole if item.detector in DERIVED]
+        whole = [item for item in whole if item.detector not in DERIVED]
+        _detect_items(whole, facts, detectors, live, results, items.step)
+        facts.let_dockerfiles_go()
+        settle()  # the built Dockerfiles are gone; the findings live on
+        reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
+        _detect_items(per_file + derived, facts, detectors, live, results, items.step, judged)
     finally:
         gc.unfreeze()
-    return results
+    # In the catalogue's order, as detect() gives them.
+    return {item.id: results[item.id] for item in automatic}
+
+
+class _ItemsProgress:
+    """``checking items`` progress over the two rounds of items :func:`detect_streaming`
+    judges, counted as one."""
+
+    def __init__(self, progress: StepProgress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def step(self, _done: int, _total: int) -> None:
+        """One more item judged."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress("checking items", self.done, self.total)
+
+
+@dataclasses.dataclass
+class _Batches:
+    """Reads Dockerfiles a batch at a time and has the per-file items judge each batch."""
+
+    facts: ProjectFacts
+    items: list[Item]
+    detectors: dict[str, Detector]
+    judged: _Judged
+    on_dockerfile: Callable[[Dockerfile], None] | None
+    progress: StepProgress | None
+    total: int = 0
+    done: int = 0
+
+    def judge(self, paths: Sequence[str], keep: bool) -> None:
+        """Read and judge the Dockerfiles at ``paths``; ``keep`` adds them to the facts'
+        Dockerfiles (their judging's caches cleared), else they are let go."""
+        for start in range(0, len(paths), DOCKERFILES_PER_BATCH):
+            batch = _read_batch(self.facts, paths[start : start + DOCKERFILES_PER_BATCH])
+            if self.on_dockerfile is not None:
+                for dockerfile in batch:
+                    self.on_dockerfile(dockerfile)
+            _judge_batch(self.items, self.facts, batch, self.detectors, self.judged)
+            if keep:
+                for dockerfile in batch:
+                    dockerfile.memo.clear()  # caches of this batch's judging
+                self.facts.dockerfiles.extend(batch)
+            del batch  # before settle(), which would freeze what is still referred to
+            settle()  # what is not kept of the batch is gone; its findings live on
+            self.done += min(DOCKERFILES_PER_BATCH, len(paths) - start)
+            if self.progress is not None:
+                self.progress("reading and checking Dockerfiles", self.done, self.total)
 
 
 @dataclasses.dataclass
@@ -148,23 +204,24 @@ def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:
     return frozenset(paths)
 
 
-def _judge_batch(
-    items: list[Item],
-    facts: ProjectFacts,
-    paths: Sequence[str],
-    built: frozenset[str],
-    detectors: dict[str, Detector],
-    judged: _Judged,
-    on_dockerfile: Callable[[Dockerfile], None] | None,
-) -> None:
-    """Read the Dockerfiles at ``paths`` and add each item's findings about them."""
+def _read_batch(facts: ProjectFacts, paths: Sequence[str]) -> list[Dockerfile]:
+    """The Dockerfiles at ``paths``; their problems added to the facts'."""
     batch = []
     for rel in paths:
         dockerfile = read_dockerfile(facts.root, rel)
         facts.problems.extend(dockerfile.problems)
-        if on_dockerfile is not None:
-            on_dockerfile(dockerfile)
         batch.append(dockerfile)
+    return batch
+
+
+def _judge_batch(
+    items: list[Item],
+    facts: ProjectFacts,
+    batch: list[Dockerfile],
+    detectors: dict[str, Detector],
+    judged: _Judged,
+) -> None:
+    """Add each item's findings about the Dockerfiles of ``batch`` to ``judged``."""
     # The batch's own facts: the same lists but for the Dockerfiles, so the same problems.
     view = dataclasses.replace(facts, dockerfiles=batch)
     for item in items:
@@ -174,10 +231,6 @@ def _judge_batch(
             judged.findings[item.id] += _run(item, view, detectors)
         except Exception as error:  # noqa: BLE001 - raised again where detect() would see it
             judged.errors[item.id] = error
-    for dockerfile in batch:
-        if dockerfile.path in built:
-            dockerfile.memo.clear()  # caches of this batch's judging; the rest stays small
-            facts.dockerfiles.append(dockerfile)
 
 
 def _detect_items(

@@ -55,6 +55,11 @@ class ProjectFacts:
         found: Dockerfile | None = self._index("dockerfiles", self.dockerfiles).get(rel)
         return found
 
+    def let_dockerfiles_go(self) -> None:
+        """Drop the parsed Dockerfiles, and the index of them that would keep them."""
+        self.dockerfiles = []
+        self._indexes.pop("dockerfiles", None)
+
     def _index(self, name: str, entries: list[Any]) -> dict[str, Any]:
         """``entries`` by path, the first of each path, made again when the list grew or
         was replaced: a lookup per compose service must not scan thousands of files."""
