@@ -3,14 +3,14 @@
 The readers give the same facts with libyaml as with ruamel.yaml alone (every detector
 fixture project and the demo, findings compared whole, lines included); a finding's
 hand-written encoding is the generic encoder's text; the detection engine leaves no
-object frozen for the garbage collector, even when a detector fails; lookups by path
-see files added later; an unsaved review's digest keeps no second copy of its findings
-and equals the digest a save computes; findings about one compose service share its
-target and evidence; reading and judging the Dockerfiles a batch at a time gives the
-findings, problems and waivers of reading them all first, reads those compose builds
-first and keeps them only while the services are judged, and fails a broken detector's
-item as before; what the Dockerfile detectors derive from the whole project is made once
-for all the batches; compose files share the strings they repeat.
+object frozen for the garbage collector and no path cached, even when a detector fails;
+lookups by path see files added later; an unsaved review's digest keeps no second copy
+of its findings and equals the digest a save computes; findings about one compose
+service share its target and evidence; reading and judging the Dockerfiles a batch at a
+time gives the findings, problems and waivers of reading them all first, reads those
+compose builds first and keeps them only while the services are judged, and fails a
+broken detector's item as before; what the Dockerfile detectors derive from the whole
+project is made once for all the batches; compose files share the strings they repeat.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def test_a_findings_encoding_is_the_generic_encoders_text(finding: Finding) -> N
     assert finding.canonical_json() == canonical_json(finding.to_dict())
 
 
-def test_detection_leaves_nothing_frozen_even_when_a_detector_fails() -> None:
+def test_detection_leaves_nothing_frozen_or_cached_even_when_a_detector_fails() -> None:
     facts = read_project(FIXTURES / "projects" / "demo")
 
     def stop(done: int, total: int) -> None:
@@ -232,9 +232,15 @@ def test_detection_leaves_nothing_frozen_even_when_a_detector_fails() -> None:
 
     detect(catalogue(), facts)
     assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
     with pytest.raises(KeyboardInterrupt):
         detect(catalogue(), facts, progress=stop)
     assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
+    streamed, dockerfiles = read_project_but_dockerfiles(FIXTURES / "projects" / "demo")
+    detect_streaming(catalogue(), streamed, dockerfiles)
+    assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
 
 
 def test_lookups_by_path_see_files_added_or_replaced_later() -> None:

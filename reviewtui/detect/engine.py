@@ -62,8 +62,7 @@ def detect(
     try:
         _detect_items(automatic, facts, detectors, live, results, progress)
     finally:
-        # What settle() froze goes back to the collector now that the scan is done.
-        gc.unfreeze()
+        _done()
     return results
 
 
@@ -114,7 +113,7 @@ def detect_streaming(
         reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
         _detect_items(per_file + derived, facts, detectors, live, results, items.step, judged)
     finally:
-        gc.unfreeze()
+        _done()
     # In the catalogue's order, as detect() gives them.
     return {item.id: results[item.id] for item in automatic}
 
@@ -271,6 +270,14 @@ def _detect_items(
             progress(done, len(automatic))
 
 
+def _done() -> None:
+    """What a scan's judging leaves behind that its findings do not need."""
+    # What settle() froze goes back to the collector now that the scan is done.
+    gc.unfreeze()
+    # A big tree's paths fill the cache; the next scan (the app's rescan) sorts anew.
+    _natural.cache_clear()
+
+
 def _reading_order(finding: Finding) -> tuple[object, ...]:
     """Where a finding goes in its item's list: by kind, then file, numbers by value
     (``s2`` before ``s10``). Services keep the order of their compose file, the order
@@ -282,8 +289,8 @@ def _reading_order(finding: Finding) -> tuple[object, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def _natural(text: str) -> tuple[str | int, ...]:
-    # Splitting on a captured group alternates text and digits, so tuples compare. Kept:
-    # every item sorts the same paths again.
+    # Splitting on a captured group alternates text and digits, so tuples compare. Kept
+    # while a scan lasts: every item sorts the same paths again.
     parts = _DIGITS.split(text)
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
