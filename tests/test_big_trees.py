@@ -10,7 +10,8 @@ service share its target and evidence; reading and judging the Dockerfiles a bat
 time gives the findings, problems and waivers of reading them all first, reads those
 compose builds first and keeps them only while the services are judged, and fails a
 broken detector's item as before; what the Dockerfile detectors derive from the whole
-project is made once for all the batches; compose files share the strings they repeat.
+project is made once for all the batches; compose files share the strings they repeat;
+the progress of reading and checking them moves only forward.
 """
 
 from __future__ import annotations
@@ -335,3 +336,20 @@ def test_compose_files_of_a_tree_share_their_repeated_keys_and_values(tmp_path: 
     assert first == second == {"image": "nginx:1.27", "restart": "always"}
     for (key_a, value_a), (key_b, value_b) in zip(first.items(), second.items(), strict=True):
         assert key_a is key_b and value_a is value_b
+
+
+def test_a_scan_reports_the_dockerfiles_and_the_items_as_one_step_that_only_moves_on(
+    tmp_path: Path,
+) -> None:
+    tree = _every_fixture(tmp_path)
+    reported: list[tuple[str, int, int]] = []
+    session = ReviewSession.open(tree, catalogue(), autosave=False)
+    session.scan(lambda step, done, total: reported.append((step, done, total)))
+    steps = list(dict.fromkeys(step for step, _, _ in reported))
+    assert steps[-2:] == ["read", engine.CHECKING]
+    checking = [(done, total) for step, done, total in reported if step == engine.CHECKING]
+    dockerfiles = len(list(tree.rglob("Dockerfile")))
+    items = sum(item.automatic for item in catalogue().items)
+    assert {total for _, total in checking} == {dockerfiles + items}
+    counts = [done for done, _ in checking]
+    assert counts == sorted(set(counts)) and counts[-1] == dockerfiles + items

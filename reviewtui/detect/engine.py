@@ -1,4 +1,11 @@
-"""Running every item's detector over a project's facts: named detectors and ``match:`` rules."""
+"""Running every item's detector over a project's facts: named detectors and ``match:`` rules.
+
+:func:`detect` judges facts read whole (tests, ``reviewtui fix``); a review's scan uses
+:func:`detect_streaming`, which reads the Dockerfiles itself, a batch at a time, so that
+a big tree's parsed Dockerfiles are never all in memory: the reading of a project and
+the judging of its items overlap there (discover, read all but the Dockerfiles, then
+read and judge them batch by batch).
+"""
 
 from __future__ import annotations
 
@@ -97,9 +104,8 @@ def detect_streaming(
     per_file = [item for item in automatic if _judges_each_dockerfile(item, detectors)]
     judged = _Judged({item.id: [] for item in per_file})
     built = _built_dockerfiles(facts)
-    reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, progress)
-    reading.total = len(dockerfile_paths)
-    items = _ItemsProgress(progress, len(automatic))
+    counted = _Progress(progress, len(dockerfile_paths) + len(automatic))
+    reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, counted)
     results: dict[str, list[Finding]] = {}
     try:
         reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
@@ -107,31 +113,39 @@ def detect_streaming(
         whole = [item for item in automatic if item.id not in judged_per_file]
         derived = [item for item in whole if item.detector in DERIVED]
         whole = [item for item in whole if item.detector not in DERIVED]
-        _detect_items(whole, facts, detectors, live, results, items.step)
+        _detect_items(whole, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
         settle()  # the built Dockerfiles are gone; the findings live on
         reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
-        _detect_items(per_file + derived, facts, detectors, live, results, items.step, judged)
+        _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:
         _done()
     # In the catalogue's order, as detect() gives them.
     return {item.id: results[item.id] for item in automatic}
 
 
-class _ItemsProgress:
-    """``checking items`` progress over the two rounds of items :func:`detect_streaming`
-    judges, counted as one."""
+CHECKING = "checking Dockerfiles and items"
+"""The step :func:`detect_streaming` reports progress of."""
+
+
+class _Progress:
+    """Progress of :func:`detect_streaming`: the Dockerfiles read and the items judged,
+    in whatever order, counted as one step of one total, so the bar only moves on."""
 
     def __init__(self, progress: StepProgress | None, total: int) -> None:
         self.progress = progress
         self.total = total
         self.done = 0
 
-    def step(self, _done: int, _total: int) -> None:
-        """One more item judged."""
-        self.done += 1
+    def advance(self, count: int = 1) -> None:
+        """``count`` more Dockerfiles read or items judged."""
+        self.done += count
         if self.progress is not None:
-            self.progress("checking items", self.done, self.total)
+            self.progress(CHECKING, self.done, self.total)
+
+    def item(self, _done: int, _total: int) -> None:
+        """One more item judged (as :func:`_detect_items` reports it)."""
+        self.advance()
 
 
 @dataclasses.dataclass
@@ -143,9 +157,7 @@ class _Batches:
     detectors: dict[str, Detector]
     judged: _Judged
     on_dockerfile: Callable[[Dockerfile], None] | None
-    progress: StepProgress | None
-    total: int = 0
-    done: int = 0
+    progress: _Progress
 
     def judge(self, paths: Sequence[str], keep: bool) -> None:
         """Read and judge the Dockerfiles at ``paths``; ``keep`` adds them to the facts'
@@ -162,9 +174,7 @@ class _Batches:
                 self.facts.dockerfiles.extend(batch)
             del batch  # before settle(), which would freeze what is still referred to
             settle()  # what is not kept of the batch is gone; its findings live on
-            self.done += min(DOCKERFILES_PER_BATCH, len(paths) - start)
-            if self.progress is not None:
-                self.progress("reading and checking Dockerfiles", self.done, self.total)
+            self.progress.advance(min(DOCKERFILES_PER_BATCH, len(paths) - start))
 
 
 @dataclasses.dataclass

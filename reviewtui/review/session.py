@@ -221,7 +221,13 @@ class ReviewSession:
 
     def scan(self, progress: ScanProgress | None = None) -> None:
         """Read the project (and the engines of a live review) and detect every item
-        again, keeping answers and notes."""
+        again, keeping answers and notes.
+
+        The Dockerfiles are read while the items are judged (see
+        :func:`reviewtui.detect.engine.detect_streaming`): after the other files are
+        read, ``progress`` hears of one step that counts both the Dockerfiles read and
+        the items judged.
+        """
         # Imported at the first scan, not with the session: the app's first frame does
         # not wait for every detector to load (the scan runs in a thread behind it).
         from reviewtui.detect.engine import detect_streaming
