@@ -11,7 +11,8 @@ time gives the findings, problems and waivers of reading them all first, reads t
 compose builds first and keeps them only while the services are judged, and fails a
 broken detector's item as before; what the Dockerfile detectors derive from the whole
 project is made once for all the batches; compose files share the strings they repeat;
-the progress of reading and checking them moves only forward.
+the progress of reading and checking them moves only forward; a report shows the
+session's own item states.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
 from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
+from reviewtui.report.summary import report_data
 from reviewtui.review.model import canonical_json
 from reviewtui.review.session import ReviewSession
 from reviewtui.waivers.collect import WaiverCollector, collect_waivers
@@ -353,3 +355,15 @@ def test_a_scan_reports_the_dockerfiles_and_the_items_as_one_step_that_only_move
     assert {total for _, total in checking} == {dockerfiles + items}
     counts = [done for done, _ in checking]
     assert counts == sorted(set(counts)) and counts[-1] == dockerfiles + items
+
+
+def test_a_report_uses_the_sessions_item_states_not_copies(tmp_path: Path) -> None:
+    """Each state holds its item's findings and works out which waiver covers each:
+    a report of a big tree must not make them again."""
+    session = ReviewSession.open(_every_fixture(tmp_path), catalogue(), autosave=False)
+    session.scan()
+    data = report_data(session, fixes=True)
+    shown = [state for section in data.sections for state in section.states]
+    assert len(shown) == len(catalogue().items)
+    assert all(state is session.state(state.item.id) for state in shown)
+    assert any(state.findings for state in shown)
