@@ -3,16 +3,24 @@
 The readers give the same facts with libyaml as with ruamel.yaml alone (every detector
 fixture project and the demo, findings compared whole, lines included); a finding's
 hand-written encoding is the generic encoder's text; the detection engine leaves no
-object frozen for the garbage collector, even when a detector fails; lookups by path
-see files added later; an unsaved review's digest keeps no second copy of its findings
-and equals the digest a save computes; findings about one compose service share its
-target and evidence.
+object frozen for the garbage collector and no path cached, even when a detector fails;
+lookups by path see files added later; an unsaved review's digest keeps no second copy
+of its findings and equals the digest a save computes; findings about one compose
+service share its target and evidence; reading and judging the Dockerfiles a batch at a
+time gives the findings, problems and waivers of reading them all first, reads those
+compose builds first and keeps them only while the services are judged, and fails a
+broken detector's item as before; what the Dockerfile detectors derive from the whole
+project is made once for all the batches; compose files share the strings they repeat;
+the progress of reading and checking them moves only forward; a report shows the
+session's own item states.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import shutil
+import weakref
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -24,14 +32,18 @@ from hypothesis_profile import fuzz
 
 from reviewtui import fast_yaml
 from reviewtui.checklists import Catalogue, load_catalogue
-from reviewtui.detect.engine import detect
+from reviewtui.detect import compose_checks, dockerfile_checks, engine
+from reviewtui.detect.dockerfile_checks import context, secret_files
+from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
-from reviewtui.project import read_project
-from reviewtui.project.dockerfile import parse_dockerfile
+from reviewtui.project import read_project, read_project_but_dockerfiles
+from reviewtui.project.compose import read_compose_projects
+from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
+from reviewtui.report.summary import report_data
 from reviewtui.review.model import canonical_json
 from reviewtui.review.session import ReviewSession
-from reviewtui.waivers.collect import collect_waivers
+from reviewtui.waivers.collect import WaiverCollector, collect_waivers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECTS = sorted(
@@ -60,6 +72,110 @@ def _scan(root: Path) -> tuple[dict[str, list[Finding]], list[Problem], list[obj
     findings = detect(catalogue(), facts)
     waivers, problems = collect_waivers(facts, catalogue())
     return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+def _scan_streaming(
+    root: Path,
+) -> tuple[dict[str, list[Finding]], list[Problem], list[object]]:
+    """:func:`_scan` as a review's scan does it: the Dockerfiles read batch by batch."""
+    facts, dockerfiles = read_project_but_dockerfiles(root)
+    collector = WaiverCollector(catalogue())
+    findings = detect_streaming(catalogue(), facts, dockerfiles, collector.dockerfile)
+    waivers, problems = collector.finish(facts)
+    return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+def _every_fixture(into: Path) -> Path:
+    """One tree holding every fixture project in a folder of its own, and one more with
+    waivers in its Dockerfiles (one naming an item no checklist holds)."""
+    tree = into / "fixtures"
+    for project in PROJECTS:
+        shutil.copytree(project, tree / project.relative_to(FIXTURES), symlinks=True)
+    waived = tree / "waived"
+    for name, item in (("api", "build.non-root-user"), ("web", "build.no-such-item")):
+        (waived / name).mkdir(parents=True)
+        (waived / name / "Dockerfile").write_text(
+            f"FROM alpine:3.20\n# reviewtui: ignore={item} binds port 80\nUSER root\n"
+        )
+    return tree
+
+
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", batch)
+    streamed = _scan_streaming(tree)
+    assert list(streamed[0]) == list(whole[0])  # the items in the same order too
+    assert streamed == whole
+    assert sum(len(found) for found in whole[0].values()) > 1000
+    assert len(whole[2]) == 1  # a waiver compared, and the problem of the other one
+    assert [p.path for p in whole[1] if "build.no-such-item" in p.reason] == [
+        "waived/web/Dockerfile"
+    ]
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts, dockerfiles = read_project_but_dockerfiles(_every_fixture(tmp_path))
+    built = [
+        rel
+        for rel in dockerfiles
+        if rel
+        in {
+            build.dockerfile
+            for project in facts.compose_projects
+            for service in project.services
+            if (build := service.build()) is not None
+        }
+    ]
+    assert built and len(built) < len(dockerfiles)
+    real = compose_checks.DETECTORS["runtime_user"]
+    seen_by_services: list[list[str]] = []
+
+    def runtime_user(facts: ProjectFacts) -> list[Finding]:
+        seen_by_services.append([dockerfile.path for dockerfile in facts.dockerfiles])
+        return real(facts)
+
+    monkeypatch.setitem(compose_checks.DETECTORS, "runtime_user", runtime_user)
+    kept: list[weakref.ref[Dockerfile]] = []
+    seen: list[str] = []
+
+    def on_dockerfile(dockerfile: Dockerfile) -> None:
+        seen.append(dockerfile.path)
+        kept.append(weakref.ref(dockerfile))
+
+    detect_streaming(catalogue(), facts, dockerfiles, on_dockerfile)
+    assert seen == built + [rel for rel in dockerfiles if rel not in built]
+    assert seen_by_services == [built]
+    assert facts.dockerfiles == []
+    gc.collect()
+    assert [ref() for ref in kept] == [None] * len(dockerfiles)
+
+
+def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = _every_fixture(tmp_path)
+    real = dockerfile_checks.DETECTORS["final_user"]
+    last = sorted(str(path.relative_to(tree)) for path in tree.rglob("Dockerfile"))[-1]
+
+    def breaks_on_the_last(facts: ProjectFacts) -> list[Finding]:
+        if any(dockerfile.path == last for dockerfile in facts.dockerfiles):
+            raise ValueError("no such user")
+        return real(facts)
+
+    monkeypatch.setitem(dockerfile_checks.DETECTORS, "final_user", breaks_on_the_last)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", 2)
+    whole, streamed = _scan(tree), _scan_streaming(tree)
+    assert streamed == whole
+    failed = whole[0]["build.non-root-user"]
+    assert [f.reason for f in failed] == ["detector final_user failed: no such user"]
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.skipif(not fast_yaml.available(), reason="libyaml is not installed")
@@ -110,7 +226,7 @@ def test_a_findings_encoding_is_the_generic_encoders_text(finding: Finding) -> N
     assert finding.canonical_json() == canonical_json(finding.to_dict())
 
 
-def test_detection_leaves_nothing_frozen_even_when_a_detector_fails() -> None:
+def test_detection_leaves_nothing_frozen_or_cached_even_when_a_detector_fails() -> None:
     facts = read_project(FIXTURES / "projects" / "demo")
 
     def stop(done: int, total: int) -> None:
@@ -119,9 +235,15 @@ def test_detection_leaves_nothing_frozen_even_when_a_detector_fails() -> None:
 
     detect(catalogue(), facts)
     assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
     with pytest.raises(KeyboardInterrupt):
         detect(catalogue(), facts, progress=stop)
     assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
+    streamed, dockerfiles = read_project_but_dockerfiles(FIXTURES / "projects" / "demo")
+    detect_streaming(catalogue(), streamed, dockerfiles)
+    assert gc.get_freeze_count() == 0
+    assert engine._natural.cache_info().currsize == 0
 
 
 def test_lookups_by_path_see_files_added_or_replaced_later() -> None:
@@ -162,3 +284,86 @@ def test_findings_about_a_service_share_its_target_and_evidence() -> None:
     for evidence in lines:
         by_place.setdefault((evidence.path, evidence.line), set()).add(id(evidence))
     assert all(len(ids) == 1 for ids in by_place.values())
+
+
+def test_findings_citing_the_same_lines_mostly_share_one_evidence_tuple() -> None:
+    """Made by the shared helpers of the Dockerfile and compose detectors, equal evidence
+    about one target is one tuple; a few detectors make their own."""
+    facts = read_project(FIXTURES / "projects" / "demo")
+    results = detect(catalogue(), facts)
+    kinds = {TargetKind.DOCKERFILE, TargetKind.SERVICE}
+    found = [f for fs in results.values() for f in fs if f.target.kind in kinds]
+    tuples = {id(finding.evidence) for finding in found}
+    values = {(finding.target, finding.evidence) for finding in found}
+    assert {target.kind for target, _ in values} == kinds
+    assert len(found) > 2 * len(values)
+    assert len(tuples) < len(values) + len(found) // 10
+
+
+def test_project_wide_lookups_are_made_once_for_every_batch_and_again_when_files_change(
+    tmp_path: Path,
+) -> None:
+    """The build contexts compose gives and the secret-looking files are worked out once
+    for the facts of every batch of Dockerfiles, and again when a list is replaced or
+    grows."""
+    facts, dockerfiles = read_project_but_dockerfiles(_every_fixture(tmp_path))
+    first, second = (
+        dataclasses.replace(facts, dockerfiles=[parse_dockerfile("FROM alpine\n", rel)])
+        for rel in dockerfiles[:2]
+    )
+    contexts = context.build_contexts(first)
+    assert contexts and context.build_contexts(second) is contexts
+    assert context.build_contexts(facts) == context._build_contexts(facts)
+    secrets = secret_files.project_secret_files(first)
+    assert secrets and secret_files.project_secret_files(second) is secrets
+
+    facts.files.append("late/.env")
+    assert secret_files.project_secret_files(second)[-1] == ("late/.env", "an environment file")
+    assert "late/.env" in secret_files.project_file_set(first)
+    facts.compose_projects = []
+    assert context.build_contexts(dataclasses.replace(facts)) == {}
+
+
+def test_compose_files_of_a_tree_share_their_repeated_keys_and_values(tmp_path: Path) -> None:
+    """Two compose files that write the same keys and values hold one string of each,
+    interpolated values too; the values read are unchanged."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "compose.yaml").write_text(
+            "services:\n  web:\n    image: ${IMAGE:-nginx}:1.27\n    restart: 'always'\n"
+        )
+    projects, problems = read_compose_projects(tmp_path, ["a/compose.yaml", "b/compose.yaml"])
+    assert problems == []
+    first, second = (project.services[0].data for project in projects)
+    assert first == second == {"image": "nginx:1.27", "restart": "always"}
+    for (key_a, value_a), (key_b, value_b) in zip(first.items(), second.items(), strict=True):
+        assert key_a is key_b and value_a is value_b
+
+
+def test_a_scan_reports_the_dockerfiles_and_the_items_as_one_step_that_only_moves_on(
+    tmp_path: Path,
+) -> None:
+    tree = _every_fixture(tmp_path)
+    reported: list[tuple[str, int, int]] = []
+    session = ReviewSession.open(tree, catalogue(), autosave=False)
+    session.scan(lambda step, done, total: reported.append((step, done, total)))
+    steps = list(dict.fromkeys(step for step, _, _ in reported))
+    assert steps[-2:] == ["read", engine.CHECKING]
+    checking = [(done, total) for step, done, total in reported if step == engine.CHECKING]
+    dockerfiles = len(list(tree.rglob("Dockerfile")))
+    items = sum(item.automatic for item in catalogue().items)
+    assert {total for _, total in checking} == {dockerfiles + items}
+    counts = [done for done, _ in checking]
+    assert counts == sorted(set(counts)) and counts[-1] == dockerfiles + items
+
+
+def test_a_report_uses_the_sessions_item_states_not_copies(tmp_path: Path) -> None:
+    """Each state holds its item's findings and works out which waiver covers each:
+    a report of a big tree must not make them again."""
+    session = ReviewSession.open(_every_fixture(tmp_path), catalogue(), autosave=False)
+    session.scan()
+    data = report_data(session, fixes=True)
+    shown = [state for section in data.sections for state in section.states]
+    assert len(shown) == len(catalogue().items)
+    assert all(state is session.state(state.item.id) for state in shown)
+    assert any(state.findings for state in shown)

@@ -1,29 +1,46 @@
-"""Running every item's detector over a project's facts: named detectors and ``match:`` rules."""
+"""Running every item's detector over a project's facts: named detectors and ``match:`` rules.
+
+:func:`detect` judges facts read whole (tests, ``reviewtui fix``); a review's scan uses
+:func:`detect_streaming`, which reads the Dockerfiles itself, a batch at a time, so that
+a big tree's parsed Dockerfiles are never all in memory: the reading of a project and
+the judging of its items overlap there (discover, read all but the Dockerfiles, then
+read and judge them batch by batch).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
+from reviewtui.custom.schema import DockerfileMatch
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
     all_detectors,
     check_catalogue,
+    dockerfile_detectors,
     live_detectors,
 )
 from reviewtui.model import Finding, Problem, Status, Target, TargetKind
+from reviewtui.project.dockerfile import Dockerfile, read_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.project.long_lived import settle
 
 log = logging.getLogger(__name__)
 
 _DIGITS = re.compile(r"(\d+)")
+
+DOCKERFILES_PER_BATCH = 500
+"""Dockerfiles :func:`detect_streaming` reads and judges before it lets them go."""
+
+StepProgress = Callable[[str, int, int], None]
+"""Called as ``progress(step, done, total)``, as the readers of a project call it."""
 
 
 def detect(
@@ -42,9 +59,6 @@ def detect(
     A detector that raises is a bug, but must not end the review: its item gets an
     unknown finding that says so, and the error is logged.
     """
-    # TODO: every file's facts stay in memory until the last item is judged, so a tree
-    # of 12,000 files peaks near 400 MB; judging the Dockerfile items file by file (read,
-    # judge, drop) would keep only the findings.
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
     check_catalogue(catalogue, detectors, live)
@@ -55,9 +69,177 @@ def detect(
     try:
         _detect_items(automatic, facts, detectors, live, results, progress)
     finally:
-        # What settle() froze goes back to the collector now that the scan is done.
-        gc.unfreeze()
+        _done()
     return results
+
+
+def detect_streaming(
+    catalogue: Catalogue,
+    facts: ProjectFacts,
+    dockerfile_paths: Sequence[str],
+    on_dockerfile: Callable[[Dockerfile], None] | None = None,
+    progress: StepProgress | None = None,
+    detectors: dict[str, Detector] | None = None,
+    live: dict[str, Detector] | None = None,
+) -> dict[str, list[Finding]]:
+    """:func:`detect` over ``facts`` and the Dockerfiles at ``dockerfile_paths`` (relative
+    to the facts' root, not read yet), with the same findings, holding only a batch of
+    Dockerfiles in memory at a time.
+
+    The items a Dockerfile detector answers judge each file on its own (with the rest of
+    the project: compose's build contexts, the .dockerignore files), so each batch is
+    read, judged by those items and let go. The Dockerfiles a compose service builds
+    come first: they stay in ``facts.dockerfiles`` while the items about services (and
+    the project's other items) are judged, since those look into them, and then go too,
+    before the other Dockerfiles are read; the derived items are judged last. Each
+    Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
+    its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
+    without Dockerfiles.
+    """
+    detectors = all_detectors() if detectors is None else detectors
+    live = live_detectors() if live is None else live
+    check_catalogue(catalogue, detectors, live)
+    automatic = [item for item in catalogue.items if item.automatic]
+    automatic.sort(key=lambda item: item.detector in DERIVED)
+    per_file = [item for item in automatic if _judges_each_dockerfile(item, detectors)]
+    judged = _Judged({item.id: [] for item in per_file})
+    built = _built_dockerfiles(facts)
+    counted = _Progress(progress, len(dockerfile_paths) + len(automatic))
+    reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, counted)
+    results: dict[str, list[Finding]] = {}
+    try:
+        reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
+        judged_per_file = {item.id for item in per_file}
+        whole = [item for item in automatic if item.id not in judged_per_file]
+        derived = [item for item in whole if item.detector in DERIVED]
+        whole = [item for item in whole if item.detector not in DERIVED]
+        _detect_items(whole, facts, detectors, live, results, counted.item)
+        facts.let_dockerfiles_go()
+        settle()  # the built Dockerfiles are gone; the findings live on
+        reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
+        _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
+    finally:
+        _done()
+    # In the catalogue's order, as detect() gives them.
+    return {item.id: results[item.id] for item in automatic}
+
+
+CHECKING = "checking Dockerfiles and items"
+"""The step :func:`detect_streaming` reports progress of."""
+
+
+class _Progress:
+    """Progress of :func:`detect_streaming`: the Dockerfiles read and the items judged,
+    in whatever order, counted as one step of one total, so the bar only moves on."""
+
+    def __init__(self, progress: StepProgress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def advance(self, count: int = 1) -> None:
+        """``count`` more Dockerfiles read or items judged."""
+        self.done += count
+        if self.progress is not None:
+            self.progress(CHECKING, self.done, self.total)
+
+    def item(self, _done: int, _total: int) -> None:
+        """One more item judged (as :func:`_detect_items` reports it)."""
+        self.advance()
+
+
+@dataclasses.dataclass
+class _Batches:
+    """Reads Dockerfiles a batch at a time and has the per-file items judge each batch."""
+
+    facts: ProjectFacts
+    items: list[Item]
+    detectors: dict[str, Detector]
+    judged: _Judged
+    on_dockerfile: Callable[[Dockerfile], None] | None
+    progress: _Progress
+
+    def judge(self, paths: Sequence[str], keep: bool) -> None:
+        """Read and judge the Dockerfiles at ``paths``; ``keep`` adds them to the facts'
+        Dockerfiles (their judging's caches cleared), else they are let go."""
+        for start in range(0, len(paths), DOCKERFILES_PER_BATCH):
+            batch = _read_batch(self.facts, paths[start : start + DOCKERFILES_PER_BATCH])
+            if self.on_dockerfile is not None:
+                for dockerfile in batch:
+                    self.on_dockerfile(dockerfile)
+            _judge_batch(self.items, self.facts, batch, self.detectors, self.judged)
+            if keep:
+                for dockerfile in batch:
+                    dockerfile.memo.clear()  # caches of this batch's judging
+                self.facts.dockerfiles.extend(batch)
+            del batch  # before settle(), which would freeze what is still referred to
+            settle()  # what is not kept of the batch is gone; its findings live on
+            self.progress.advance(min(DOCKERFILES_PER_BATCH, len(paths) - start))
+
+
+@dataclasses.dataclass
+class _Judged:
+    """The findings of the items judged batch by batch so far, by item id, and the error
+    each item's detector raised, if one did (its findings then stop growing)."""
+
+    findings: dict[str, list[Finding]]
+    errors: dict[str, Exception] = dataclasses.field(default_factory=dict)
+
+    def take(self, item: Item) -> list[Finding]:
+        """The item's findings; the error its detector raised, raised again."""
+        error = self.errors.get(item.id)
+        if error is not None:
+            raise error
+        return self.findings.pop(item.id)
+
+
+def _judges_each_dockerfile(item: Item, detectors: dict[str, Detector]) -> bool:
+    """Whether the item's findings are one per Dockerfile, each from that file and the
+    rest of the project alone: a built-in Dockerfile detector, or a Dockerfile rule."""
+    if item.detector is None:
+        return isinstance(item.match, DockerfileMatch)
+    own = dockerfile_detectors().get(item.detector)
+    return own is not None and detectors.get(item.detector) is own
+
+
+def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:
+    """The Dockerfiles compose services build: the service items look into them."""
+    paths = set()
+    for project in facts.compose_projects:
+        for service in project.services:
+            build = service.build()
+            if build is not None and build.dockerfile is not None:
+                paths.add(build.dockerfile)
+    return frozenset(paths)
+
+
+def _read_batch(facts: ProjectFacts, paths: Sequence[str]) -> list[Dockerfile]:
+    """The Dockerfiles at ``paths``; their problems added to the facts'."""
+    batch = []
+    for rel in paths:
+        dockerfile = read_dockerfile(facts.root, rel)
+        facts.problems.extend(dockerfile.problems)
+        batch.append(dockerfile)
+    return batch
+
+
+def _judge_batch(
+    items: list[Item],
+    facts: ProjectFacts,
+    batch: list[Dockerfile],
+    detectors: dict[str, Detector],
+    judged: _Judged,
+) -> None:
+    """Add each item's findings about the Dockerfiles of ``batch`` to ``judged``."""
+    # The batch's own facts: the same lists but for the Dockerfiles, so the same problems.
+    view = dataclasses.replace(facts, dockerfiles=batch)
+    for item in items:
+        if item.id in judged.errors:
+            continue
+        try:
+            judged.findings[item.id] += _run(item, view, detectors)
+        except Exception as error:  # noqa: BLE001 - raised again where detect() would see it
+            judged.errors[item.id] = error
 
 
 def _detect_items(
@@ -67,13 +249,17 @@ def _detect_items(
     live: dict[str, Detector],
     results: dict[str, list[Finding]],
     progress: Callable[[int, int], None] | None,
+    judged: _Judged | None = None,
 ) -> None:
-    """Each item's findings into ``results``, in the order of ``automatic``."""
+    """Each item's findings into ``results``, in the order of ``automatic``; the items of
+    ``judged`` take the findings gathered there from files no longer in ``facts``."""
     for done, item in enumerate(automatic, start=1):
         name = item.detector or f"match of {item.id}"
         try:
             if item.detector in DERIVED:
                 findings = DERIVED[item.detector](facts, results)
+            elif judged is not None and item.id in judged.findings:
+                findings = judged.take(item)
             else:
                 findings = _run(item, facts, detectors)
             if item.detector in live and facts.engines:
@@ -94,6 +280,14 @@ def _detect_items(
             progress(done, len(automatic))
 
 
+def _done() -> None:
+    """What a scan's judging leaves behind that its findings do not need."""
+    # What settle() froze goes back to the collector now that the scan is done.
+    gc.unfreeze()
+    # A big tree's paths fill the cache; the next scan (the app's rescan) sorts anew.
+    _natural.cache_clear()
+
+
 def _reading_order(finding: Finding) -> tuple[object, ...]:
     """Where a finding goes in its item's list: by kind, then file, numbers by value
     (``s2`` before ``s10``). Services keep the order of their compose file, the order
@@ -105,8 +299,8 @@ def _reading_order(finding: Finding) -> tuple[object, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def _natural(text: str) -> tuple[str | int, ...]:
-    # Splitting on a captured group alternates text and digits, so tuples compare. Kept:
-    # every item sorts the same paths again.
+    # Splitting on a captured group alternates text and digits, so tuples compare. Kept
+    # while a scan lasts: every item sorts the same paths again.
     parts = _DIGITS.split(text)
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 

@@ -36,6 +36,12 @@ def all_detectors() -> dict[str, Detector]:
     return detectors
 
 
+def dockerfile_detectors() -> dict[str, Detector]:
+    """The detectors that give one finding per Dockerfile, judged on that file and the
+    rest of the project only (never on another Dockerfile), by name."""
+    return dict(dockerfile_checks.DETECTORS)
+
+
 def live_detectors() -> dict[str, Detector]:
     """Every detector that reads live engines, by the name of the item's detector.
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from reviewtui.project.facts import ProjectFacts
-    from reviewtui.project.read import Progress, read_project
+    from reviewtui.project.read import Progress, read_project, read_project_but_dockerfiles
 
-__all__ = ["ProjectFacts", "Progress", "read_project"]
+__all__ = ["ProjectFacts", "Progress", "read_project", "read_project_but_dockerfiles"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
         from reviewtui.project.facts import ProjectFacts
 
         return ProjectFacts
-    if name in ("Progress", "read_project"):
+    if name in ("Progress", "read_project", "read_project_but_dockerfiles"):
         from reviewtui.project import read
 
         return getattr(read, name)

@@ -162,7 +162,6 @@ class _Reader:
         self.sources: dict[str, list[str]] = {}
         self.includes: dict[str, set[str]] = {}
         self._included: set[str] = set()
-        self._parsed: dict[str, Any] = {}
         self._documents: dict[tuple[str, str | None], YamlMap | None] = {}
         self._environments: dict[tuple[str, ...], Environment] = {}
         self._reported: set[tuple[str, str]] = set()
@@ -368,21 +367,25 @@ class _Reader:
         return value
 
     def _parse(self, rel: str) -> Any:
-        if rel in self._parsed:
-            return self._parsed[rel]
+        """The loaded YAML of ``rel``, read again each time it is asked for.
+
+        Not kept: the loaded tree is several times the size of the document made from
+        it, and :meth:`document` keeps that. Only a file converted under a second
+        ``.env`` is read twice; its problems are reported once (see :meth:`_report`).
+        """
         text, problem = read_text(self.root, rel)
         if problem is not None:
             self._report(problem.path, problem.line, problem.reason)
         parsed = None
         if text is not None:
-            # Interned: the compose files of a tree repeat many lines, and keep them all.
-            self.sources[rel] = [sys.intern(line) for line in text.splitlines()]
+            if rel not in self.sources:
+                # Interned: the compose files of a tree repeat many lines, and keep them.
+                self.sources[rel] = [sys.intern(line) for line in text.splitlines()]
             parsed, problem = parse_yaml(self.loader, text, rel)
             if problem is not None:
                 self._report(problem.path, problem.line, problem.reason)
             elif parsed is None:
                 self._report(rel, None, "empty compose file")
-        self._parsed[rel] = parsed
         return parsed
 
     def _services(self, rel: str, document: YamlMap) -> YamlMap | None:

@@ -82,6 +82,9 @@ class ComposeService:
     _evidence: dict[Location, Evidence] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _cited: dict[tuple[Evidence, ...], tuple[Evidence, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def location(self) -> Location:
@@ -158,6 +161,11 @@ class ComposeService:
             snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
             found = self._evidence[location] = Evidence(location.path, line, snippet)
         return found
+
+    def cited(self, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+        """``evidence`` as the one tuple of it the service's findings share: most of them
+        cite the same line, the service's name."""
+        return self._cited.setdefault(evidence, evidence)
 
     def ports(self) -> list[PortBinding]:
         """The published ports, short and long syntax alike (``expose`` publishes nothing)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reviewtui.model import Problem
 from reviewtui.project.ci import CIFile
@@ -16,6 +17,8 @@ from reviewtui.project.scanner_reports import ScannerReport
 
 if TYPE_CHECKING:
     from reviewtui.live.facts import EngineFacts
+
+_Derived = TypeVar("_Derived")
 
 
 @dataclass
@@ -43,11 +46,19 @@ class ProjectFacts:
     _indexes: dict[str, tuple[list[Any], int, dict[str, Any]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _derived: dict[str, tuple[list[Any], int, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def dockerfile(self, rel: str) -> Dockerfile | None:
         """The parsed Dockerfile at this relative path, if there is one."""
         found: Dockerfile | None = self._index("dockerfiles", self.dockerfiles).get(rel)
         return found
+
+    def let_dockerfiles_go(self) -> None:
+        """Drop the parsed Dockerfiles, and the index of them that would keep them."""
+        self.dockerfiles = []
+        self._indexes.pop("dockerfiles", None)
 
     def _index(self, name: str, entries: list[Any]) -> dict[str, Any]:
         """``entries`` by path, the first of each path, made again when the list grew or
@@ -59,6 +70,17 @@ class ProjectFacts:
                 index.setdefault(entry.path, entry)
             kept = self._indexes[name] = (entries, len(entries), index)
         return kept[2]
+
+    def derived(self, name: str, source: list[Any], make: Callable[[], _Derived]) -> _Derived:
+        """``make()``, worked out once while ``source`` (one of the facts' lists) is the
+        same list of the same length: what a detector derives from the whole project
+        (the build contexts compose gives) is shared by the facts of every batch of
+        Dockerfiles judged, which share these lists."""
+        kept = self._derived.get(name)
+        if kept is None or kept[0] is not source or kept[1] != len(source):
+            kept = self._derived[name] = (source, len(source), make())
+        value: _Derived = kept[2]
+        return value
 
     def dockerignore_for(self, context_dir: str, dockerfile_rel: str = "") -> DockerIgnore | None:
         """The .dockerignore that applies to a build: ``<Dockerfile>.dockerignore`` beside

@@ -154,7 +154,9 @@ def report_data(
     """
     sections = []
     for checklist in session.catalogue.checklists:
-        states = [session.review.state(item) for item in checklist.items]
+        # The session's own states: the fixes and the exit code ask for them too, and
+        # each works out which waiver covers which of a big tree's findings.
+        states = [session.state(item.id) for item in checklist.items]
         states.sort(key=lambda s: (VERDICT_ORDER.index(s.verdict), -s.item.severity.rank))
         sections.append(ChecklistSection(checklist, tuple(states)))
     repository = repository_root(session.root)

@@ -222,30 +222,37 @@ class ReviewSession:
 
     def scan(self, progress: ScanProgress | None = None) -> None:
         """Read the project (and the engines of a live review) and detect every item
-        again, keeping answers and notes."""
+        again, keeping answers and notes.
+
+        The Dockerfiles are read while the items are judged (see
+        :func:`reviewtui.detect.engine.detect_streaming`): after the other files are
+        read, ``progress`` hears of one step that counts both the Dockerfiles read and
+        the items judged.
+        """
         # Imported at the first scan, not with the session: the app's first frame does
         # not wait for every reader and detector to load (the scan runs in a thread
         # behind it).
-        from reviewtui.detect.engine import detect
+        from reviewtui.detect.engine import detect_streaming
         from reviewtui.live import read_engines
-        from reviewtui.project import read_project
-        from reviewtui.waivers import collect_waivers
+        from reviewtui.project import read_project_but_dockerfiles
+        from reviewtui.waivers import WaiverCollector
 
-        facts = read_project(self.root, progress, self.scanner_reports, self.scanner_settings)
+        facts, dockerfiles = read_project_but_dockerfiles(
+            self.root, progress, self.scanner_reports, self.scanner_settings
+        )
         if self.live is not None:
             facts.engines = read_engines(self.live, progress)
             facts.problems.extend(_engine_problems(facts.engines))
         self.review.engines = [_record(engine) for engine in facts.engines]
-        findings = detect(
-            self.catalogue,
-            facts,
-            progress=(lambda done, total: progress("checking items", done, total))
-            if progress
-            else None,
+        # The Dockerfiles are read while the items are judged, a batch at a time, so a
+        # big tree's parsed files are never all in memory; their waivers are taken then.
+        waivers = WaiverCollector(self.catalogue)
+        findings = detect_streaming(
+            self.catalogue, facts, dockerfiles, waivers.dockerfile, progress=progress
         )
         self.review.findings = findings
         self.scanned_digests = _file_digests(self.root, findings)
-        self.review.waivers, waiver_problems = collect_waivers(facts, self.catalogue)
+        self.review.waivers, waiver_problems = waivers.finish(facts)
         self.review.problems = sorted(
             set(facts.problems) | set(waiver_problems),
             key=lambda p: (p.path, p.line or 0, p.reason),

@@ -6,13 +6,14 @@ from reviewtui.waivers.model import NO_REASON, Span, Waiver, WaiverSource, match
 from reviewtui.waivers.project_file import PROJECT_FILE
 
 if TYPE_CHECKING:
-    from reviewtui.waivers.collect import collect_waivers
+    from reviewtui.waivers.collect import WaiverCollector, collect_waivers
 
 __all__ = [
     "NO_REASON",
     "PROJECT_FILE",
     "Span",
     "Waiver",
+    "WaiverCollector",
     "WaiverSource",
     "collect_waivers",
     "matches_pattern",
@@ -20,10 +21,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``collect_waivers`` on first use: it needs every project reader, and the models
-    here are imported by the review model the app's first frame needs."""
-    if name == "collect_waivers":
-        from reviewtui.waivers.collect import collect_waivers
+    """``collect_waivers`` and ``WaiverCollector`` on first use: they need every project
+    reader, and the models here are imported by the review model the app's first frame
+    needs."""
+    if name in ("collect_waivers", "WaiverCollector"):
+        from reviewtui.waivers import collect
 
-        return collect_waivers
+        return getattr(collect, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ from datetime import date
 
 from reviewtui.checklists import Catalogue
 from reviewtui.model import Problem, Target, TargetKind
+from reviewtui.project.dockerfile import Dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.project.textfile import read_text
 from reviewtui.waivers.inline import InlineReader, ServiceTargets
@@ -30,22 +31,42 @@ def collect_waivers(
     ``on`` is the date waivers are judged on (default: today). Waivers naming items the
     catalogue does not hold, and comments that cannot be read, become problems.
     """
-    day = on or today()
-    items = frozenset(item.id for item in catalogue.items)
-    reader = InlineReader(items, ToolIds(catalogue), day)
-    waivers: list[Waiver] = []
-
+    collector = WaiverCollector(catalogue, on)
     for dockerfile in facts.dockerfiles:
-        if dockerfile.comments:
-            waivers += reader.dockerfile(dockerfile)
-    services = _service_targets(facts)
-    for rel, lines in _compose_files(facts).items():
-        waivers += reader.compose_file(rel, lines, services.get(rel, {}))
-    from_file, problems = read_project_file(facts.root, items, day)
-    waivers += from_file
+        collector.dockerfile(dockerfile)
+    return collector.finish(facts)
 
-    log.debug("%d waivers, %d waiver problems", len(waivers), len(problems))
-    return sorted(waivers, key=Waiver.sort_key), reader.problems + problems
+
+class WaiverCollector:
+    """:func:`collect_waivers` in two steps, for a scan that lets each Dockerfile go once
+    it is judged: each Dockerfile's waivers as it is read, then the rest of the project's.
+    """
+
+    def __init__(self, catalogue: Catalogue, on: date | None = None) -> None:
+        day = on or today()
+        self.items = frozenset(item.id for item in catalogue.items)
+        self.day = day
+        self.reader = InlineReader(self.items, ToolIds(catalogue), day)
+        self.waivers: list[Waiver] = []
+
+    def dockerfile(self, dockerfile: Dockerfile) -> None:
+        """Take the waivers in the comments of one Dockerfile."""
+        if dockerfile.comments:
+            self.waivers += self.reader.dockerfile(dockerfile)
+
+    def finish(self, facts: ProjectFacts) -> tuple[list[Waiver], list[Problem]]:
+        """Every waiver, with those of the compose files and ``.reviewtui.yaml`` of
+        ``facts``, and the problems found. The Dockerfiles of ``facts`` are left to
+        :meth:`dockerfile`."""
+        waivers = self.waivers
+        services = _service_targets(facts)
+        for rel, lines in _compose_files(facts).items():
+            waivers += self.reader.compose_file(rel, lines, services.get(rel, {}))
+        from_file, problems = read_project_file(facts.root, self.items, self.day)
+        waivers += from_file
+
+        log.debug("%d waivers, %d waiver problems", len(waivers), len(problems))
+        return sorted(waivers, key=Waiver.sort_key), self.reader.problems + problems
 
 
 def _compose_files(facts: ProjectFacts) -> dict[str, list[str]]:

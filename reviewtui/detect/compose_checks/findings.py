@@ -31,7 +31,9 @@ def services(facts: ProjectFacts) -> Iterator[tuple[ComposeProject, ComposeServi
 
 def finding(service: ComposeService, status: Status, reason: str, *evidence: Evidence) -> Finding:
     """A finding for ``service``; without evidence, the line that names the service."""
-    return Finding(service.target, status, reason, evidence or (service.evidence(),))
+    return Finding(
+        service.target, status, reason, service.cited(evidence or (service.evidence(),))
+    )
 
 
 def names(items: list[str], separator: str = ", ") -> str:

@@ -13,7 +13,7 @@ from reviewtui.detect.dockerfile_checks.findings import (
     make_finding,
     worst,
 )
-from reviewtui.detect.dockerfile_checks.secret_files import secret_file_kind
+from reviewtui.detect.dockerfile_checks.secret_files import project_secret_files
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction
 from reviewtui.project.dockerignore import DockerIgnore, IgnorePattern
@@ -31,7 +31,15 @@ def copy_sources(instruction: Instruction) -> list[str]:
 
 
 def build_contexts(facts: ProjectFacts) -> dict[str, list[str]]:
-    """The build contexts compose services give each Dockerfile, by Dockerfile path."""
+    """The build contexts compose services give each Dockerfile, by Dockerfile path.
+
+    Worked out once per project: a scan judges its Dockerfiles a batch at a time, each
+    batch with facts of its own that share the compose projects. Read only.
+    """
+    return facts.derived("build_contexts", facts.compose_projects, lambda: _build_contexts(facts))
+
+
+def _build_contexts(facts: ProjectFacts) -> dict[str, list[str]]:
     contexts: dict[str, list[str]] = {}
     for project in facts.compose_projects:
         for service in project.services:
@@ -126,8 +134,7 @@ def dockerignore(facts: ProjectFacts) -> list[Finding]:
     add. NOT_APPLICABLE when no stage COPYs or ADDs from the context.
     """
     compose_contexts = build_contexts(facts)
-    # Worked out once for the project: every Dockerfile's contexts look among them.
-    secret_files = [(rel, kind) for rel in facts.files if (kind := secret_file_kind(rel))]
+    secret_files = project_secret_files(facts)
 
     def judge(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
         context_copies = [ins for ins in dockerfile.instructions if reads_context(ins)]

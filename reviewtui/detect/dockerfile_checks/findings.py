@@ -58,7 +58,13 @@ def assignment_line(dockerfile: Dockerfile, instruction: Instruction, name: str)
 def make_finding(
     dockerfile: Dockerfile, status: Status, reason: str, evidence: Iterable[Evidence] = ()
 ) -> Finding:
-    return Finding(target_of(dockerfile), status, reason, tuple(evidence))
+    """A finding about the Dockerfile; equal evidence is one tuple per file, shared by
+    its findings (most cite the same FROM line), as a big tree keeps them all."""
+    cited = tuple(evidence)
+    shared: dict[tuple[Evidence, ...], tuple[Evidence, ...]] = dockerfile.memo.setdefault(
+        "evidence_tuples", {}
+    )
+    return Finding(target_of(dockerfile), status, reason, shared.setdefault(cited, cited))
 
 
 _DECIDING_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from reviewtui.project.facts import ProjectFacts
+
 _ENV_TEMPLATES = frozenset("example sample template dist defaults schema tpl tmpl".split())
 # Public material that wears a .pem or .key suffix: certificates, CA bundles, repo keys.
 _PUBLIC_KEY_HINT = re.compile(
@@ -56,3 +58,22 @@ def secret_file_kind(path: str) -> str | None:
                 return None
             return kind
     return None
+
+
+def project_secret_files(facts: ProjectFacts) -> list[tuple[str, str]]:
+    """The project's files that look like secrets, with what each looks like, in the
+    order of ``facts.files``.
+
+    Worked out once per project, not once per batch of Dockerfiles a scan judges (each
+    batch's facts share the list of files): a big tree has tens of thousands. Read only.
+    """
+    return facts.derived(
+        "secret_files",
+        facts.files,
+        lambda: [(rel, kind) for rel in facts.files if (kind := secret_file_kind(rel))],
+    )
+
+
+def project_file_set(facts: ProjectFacts) -> frozenset[str]:
+    """``facts.files`` as a set, made once per project like :func:`project_secret_files`."""
+    return facts.derived("file_set", facts.files, lambda: frozenset(facts.files))

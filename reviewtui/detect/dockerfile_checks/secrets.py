@@ -26,7 +26,11 @@ from reviewtui.detect.dockerfile_checks.findings import (
     make_finding,
     worst,
 )
-from reviewtui.detect.dockerfile_checks.secret_files import secret_file_kind
+from reviewtui.detect.dockerfile_checks.secret_files import (
+    project_file_set,
+    project_secret_files,
+    secret_file_kind,
+)
 from reviewtui.masking import is_secret_name, mask_secrets
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction
@@ -68,8 +72,8 @@ def secret_files_in_image(facts: ProjectFacts) -> list[Finding]:
     context is the one a compose service gives, else the Dockerfile's folder. An .npmrc
     of the project without any auth setting does not count.
     """
-    files = frozenset(facts.files)
-    secret_files = [rel for rel in facts.files if secret_file_kind(rel)]
+    files = project_file_set(facts)
+    secret_files = [rel for rel, _ in project_secret_files(facts)]
     compose_contexts = build_contexts(facts)
 
     def judge(facts: ProjectFacts, dockerfile: Dockerfile) -> Finding:
