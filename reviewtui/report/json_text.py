@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 INDENT = "  "
+_string: Callable[[str], str] = encode_basestring
 
 Encoder = Callable[[object, int], str]
 """Writes one element as indented JSON text at a depth (its closing bracket's indent)."""
@@ -106,39 +107,65 @@ def _stream_chunks(stream: Stream, depth: int) -> Iterator[str]:
 
 def encode_value(value: object, depth: int) -> str:
     """``value`` (no :class:`Stream` in it) as indented JSON text at ``depth``."""
-    if isinstance(value, str):
-        return str(encode_basestring(value))
+    kind = type(value)
+    if kind is str:
+        return _string(value)  # type: ignore[arg-type]
+    if kind is dict:
+        return _dict_text(value, depth)  # type: ignore[arg-type]
+    if kind is list or kind is tuple:
+        return _list_text(value, depth)  # type: ignore[arg-type]
+    return _other(value, depth)
+
+
+def _dict_text(value: dict[object, object], depth: int) -> str:
+    if not value:
+        return "{}"
+    inner = ",\n" + INDENT * (depth + 1)
+    # Strings, the most of a report's values, are written here without a call per value.
+    members = [
+        f"{_string(key) if type(key) is str else _key(key)}: "
+        + (_string(member) if type(member) is str else encode_value(member, depth + 1))
+        for key, member in value.items()
+    ]
+    return "{" + inner[1:] + inner.join(members) + "\n" + INDENT * depth + "}"
+
+
+def _list_text(value: list[object] | tuple[object, ...], depth: int) -> str:
+    if not value:
+        return "[]"
+    inner = ",\n" + INDENT * (depth + 1)
+    members = [
+        _string(member) if type(member) is str else encode_value(member, depth + 1)
+        for member in value
+    ]
+    return "[" + inner[1:] + inner.join(members) + "\n" + INDENT * depth + "]"
+
+
+def _other(value: object, depth: int) -> str:
+    """Constants, numbers, and subclasses of str, dict and list (an enum of str)."""
     if value is None:
         return "null"
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, str):
+        return _string(value)
     if isinstance(value, int):
         return int.__repr__(value)
     if isinstance(value, float):
         return _float(value)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = ",\n" + INDENT * (depth + 1)
-        members = inner.join(
-            f"{_key(key)}: {encode_value(member, depth + 1)}" for key, member in value.items()
-        )
-        return "{" + inner[1:] + members + "\n" + INDENT * depth + "}"
+        return _dict_text(value, depth)
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        inner = ",\n" + INDENT * (depth + 1)
-        members = inner.join(encode_value(member, depth + 1) for member in value)
-        return "[" + inner[1:] + members + "\n" + INDENT * depth + "]"
+        return _list_text(value, depth)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _key(key: object) -> str:
     """A dict's key as json writes it: numbers, booleans and null become strings."""
     if isinstance(key, str):
-        return str(encode_basestring(key))
+        return _string(key)
     if key is True:
         return '"true"'
     if key is False:
