@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewtui.report import render
+from reviewtui.report import render, render_chunks
 from reviewtui.report.json_text import Stream, chunks, dumps
 from tests.report_projects import BUILDERS
 
@@ -90,3 +90,18 @@ def test_reports_are_the_text_json_dumps_gives(tmp_path: Path, name: str, fmt: s
     text = render(BUILDERS[name](tmp_path), fmt)
 
     assert text == _expected(json.loads(text))
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_report_comes_in_pieces_that_make_its_text(tmp_path: Path, fmt: str) -> None:
+    session = BUILDERS["weak"](tmp_path)
+
+    pieces = list(render_chunks(session, fmt))
+
+    assert len(pieces) > 10
+    assert "".join(pieces) == render(session, fmt)
+
+
+def test_an_unknown_format_is_refused_before_the_report_is_made(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown report format 'xml'"):
+        render_chunks(BUILDERS["empty"](tmp_path), "xml")

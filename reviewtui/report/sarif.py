@@ -72,6 +72,8 @@ def sarif_document(data: ReportData, source_root: Path | None = None) -> dict[st
     states = _rule_order(data)
     indexes = {state.item.id: index for index, state in enumerate(states)}
     fixes = fixes_by_target(data.fixes)
+    # TODO: each result is still a dict, written by the general writer (no faster than
+    # json's own); only one item's results are alive at a time, so memory stays flat.
     results = (
         result
         for state in states
