@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -253,18 +253,21 @@ def _export(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(session: ReviewSession, options: argparse.Namespace, fixes: bool = False) -> str:
-    """The report the output options ask for; links lead from where it is written.
+def _report(
+    session: ReviewSession, options: argparse.Namespace, fixes: bool = False
+) -> Iterator[str]:
+    """The report the output options ask for, in pieces; links lead from where it is
+    written.
 
     ``fixes`` adds the proposed fixes, which only a session that has just scanned has.
     """
-    from reviewtui.report import render
+    from reviewtui.report import render_chunks
 
     link_base: str = options.link_base
     if link_base and not link_base.startswith(("https://", "http://")):
         raise UsageError(f"--link-base {link_base}: give an http:// or https:// URL")
     folder = options.output.parent if options.output is not None else None
-    return render(session, options.format, link_base, report_dir=folder, fixes=fixes)
+    return render_chunks(session, options.format, link_base, report_dir=folder, fixes=fixes)
 
 
 def _checklist(options: argparse.Namespace) -> int:
@@ -303,12 +306,14 @@ def _run_app(options: argparse.Namespace) -> int:
     )
 
 
-def _emit(report: str, output: Path | None) -> None:
+def _emit(report: Iterator[str], output: Path | None) -> None:
+    """Write the report's pieces as they come: a big tree's JSON is never one string."""
     if output is None:
-        sys.stdout.write(report)
+        sys.stdout.writelines(report)
         return
     try:
-        output.write_text(report, encoding="utf-8")
+        with output.open("w", encoding="utf-8") as stream:
+            stream.writelines(report)
     except OSError as error:
         raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
 

@@ -4,12 +4,13 @@ scanning."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from reviewtui.report.json_report import render_json
+from reviewtui.report.json_report import json_chunks
 from reviewtui.report.markdown import render_markdown
-from reviewtui.report.sarif import render_sarif
+from reviewtui.report.sarif import sarif_chunks
 from reviewtui.report.summary import ReportData, report_data, repository_root
 from reviewtui.review.session import ReviewSession
 
@@ -35,15 +36,32 @@ def render(
     written to (default: the project's root). ``fixes`` adds the proposed fixes of the
     failing items, made from the files as they are now (see :mod:`.fix_section`).
     """
+    return "".join(render_chunks(session, fmt, link_base, report_dir, fixes))
+
+
+def render_chunks(
+    session: ReviewSession,
+    fmt: str,
+    link_base: str = "",
+    report_dir: Path | None = None,
+    fixes: bool = False,
+) -> Iterator[str]:
+    """The text of :func:`render` in pieces, to write as they come: the JSON and SARIF
+    reports of a big tree are then never one string. Raises ``ValueError`` for an
+    unknown ``fmt`` before anything is made."""
+    if fmt not in FORMATS:
+        raise ValueError(_unknown(fmt))
     data = report_data(session, fixes=fixes)
     if fmt == "markdown":
         base = markdown_link_base(data, link_base, session.root, report_dir)
-        return render_markdown(data, base)
+        return iter((render_markdown(data, base),))
     if fmt == "json":
-        return render_json(data)
-    if fmt == "sarif":
-        return render_sarif(data, repository_root(session.root) or session.root)
-    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return json_chunks(data)
+    return sarif_chunks(data, repository_root(session.root) or session.root)
+
+
+def _unknown(fmt: str) -> str:
+    return f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}"
 
 
 def markdown_link_base(
@@ -87,10 +105,18 @@ def write_report(
     target = path or default_report_path(session, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
-    report = render(session, fmt, link_base, report_dir=target.parent, fixes=fixes)
-    temporary.write_text(report, encoding="utf-8")
+    pieces = render_chunks(session, fmt, link_base, report_dir=target.parent, fixes=fixes)
+    with temporary.open("w", encoding="utf-8") as stream:
+        stream.writelines(pieces)
     temporary.replace(target)
     return target
 
 
-__all__ = ["FORMATS", "default_report_path", "markdown_link_base", "render", "write_report"]
+__all__ = [
+    "FORMATS",
+    "default_report_path",
+    "markdown_link_base",
+    "render",
+    "render_chunks",
+    "write_report",
+]

@@ -14,14 +14,14 @@ Evidence in a file is a physical location relative to the repository's root
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 from reviewtui.checklists import Item
 from reviewtui.model import Evidence, Finding, Severity, Status, Target, TargetKind
 from reviewtui.report.fix_section import TargetFix, fixes_by_target
+from reviewtui.report.json_text import Stream, chunks
 from reviewtui.report.markdown import linkable, prose
 from reviewtui.report.summary import ReportData, action_of
 from reviewtui.review.model import ItemState, Verdict, canonical_json
@@ -57,17 +57,28 @@ _FILE_KINDS = (TargetKind.DOCKERFILE, TargetKind.SERVICE, TargetKind.DAEMON, Tar
 def render_sarif(data: ReportData, source_root: Path | None = None) -> str:
     """The report as SARIF 2.1.0 JSON text; ``source_root`` is the folder its file paths
     are relative to (the repository's root), when known."""
-    return json.dumps(sarif_document(data, source_root), indent=2, ensure_ascii=False) + "\n"
+    return "".join(sarif_chunks(data, source_root))
+
+
+def sarif_chunks(data: ReportData, source_root: Path | None = None) -> Iterator[str]:
+    """The text of :func:`render_sarif` in pieces, an item's results at a time."""
+    yield from chunks(sarif_document(data, source_root))
+    yield "\n"
 
 
 def sarif_document(data: ReportData, source_root: Path | None = None) -> dict[str, object]:
-    """The report as a SARIF log with one run (see :func:`render_sarif`)."""
+    """The report as a SARIF log with one run (see :func:`render_sarif`); its results
+    are a :class:`Stream`, made item by item as they are written."""
     states = _rule_order(data)
     indexes = {state.item.id: index for index, state in enumerate(states)}
     fixes = fixes_by_target(data.fixes)
-    results: list[dict[str, object]] = []
-    for state in states:
-        results += _item_results(state, indexes[state.item.id], data, fixes)
+    # TODO: each result is still a dict, written by the general writer (no faster than
+    # json's own); only one item's results are alive at a time, so memory stays flat.
+    results = (
+        result
+        for state in states
+        for result in _item_results(state, indexes[state.item.id], data, fixes)
+    )
     run: dict[str, object] = {
         "tool": {
             "driver": {
@@ -80,7 +91,7 @@ def sarif_document(data: ReportData, source_root: Path | None = None) -> dict[st
         },
         "invocations": [_invocation(data)],
         "originalUriBaseIds": _base_ids(source_root),
-        "results": results,
+        "results": Stream(results),
         "columnKind": "unicodeCodePoints",
         "properties": {
             "project": data.project,
