@@ -311,9 +311,10 @@ def _emit(report: Iterator[str], output: Path | None) -> None:
     if output is None:
         sys.stdout.writelines(report)
         return
+    from reviewtui.report import write_pieces
+
     try:
-        with output.open("w", encoding="utf-8") as stream:
-            stream.writelines(report)
+        write_pieces(output, report)
     except OSError as error:
         raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from reviewtui import __version__
+from reviewtui.cli import main
 from tests.conftest import write_project
 
 HARDENED_DOCKERFILE = """\
@@ -140,3 +146,39 @@ def test_scan_of_a_folder_without_docker_files_says_so(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "no Dockerfile, compose file" in result.stderr
     assert not (tmp_path / "empty" / ".reviewtui").exists()
+
+
+def test_a_report_that_fails_halfway_leaves_the_old_file_whole(
+    weak_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is written in pieces as they are made; a failure after the first
+    leaves the file from before, and no temporary file beside it."""
+    import reviewtui.report as report
+
+    output = tmp_path / "out" / "report.json"
+    output.parent.mkdir()
+    output.write_text("the last report\n", encoding="utf-8")
+    made = report.render_chunks
+
+    def halfway(*args: object, **kwargs: object) -> Iterator[str]:
+        pieces = made(*args, **kwargs)  # type: ignore[arg-type]
+        yield next(pieces)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "render_chunks", halfway)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        main(["scan", str(weak_project), "--format", "json", "-o", str(output)])
+
+    assert output.read_text(encoding="utf-8") == "the last report\n"
+    assert sorted(p.name for p in output.parent.iterdir()) == ["report.json"]
+
+
+def test_a_report_written_to_a_new_file_or_a_device(weak_project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.md"
+    assert main(["scan", str(weak_project), "-o", str(output), "--fail-on", "none"]) == 0
+    assert output.read_text(encoding="utf-8").startswith("# Docker security review: ")
+    assert stat.S_IMODE(output.stat().st_mode) == 0o644
+
+    # Not a regular file: written to as it is, not replaced.
+    assert main(["scan", str(weak_project), "-o", os.devnull, "--fail-on", "none"]) == 0
+    assert Path(os.devnull).is_char_device()

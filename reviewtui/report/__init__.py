@@ -4,7 +4,9 @@ scanning."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -104,12 +106,36 @@ def write_report(
     """
     target = path or default_report_path(session, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    pieces = render_chunks(session, fmt, link_base, report_dir=target.parent, fixes=fixes)
-    with temporary.open("w", encoding="utf-8") as stream:
-        stream.writelines(pieces)
-    temporary.replace(target)
+    write_pieces(
+        target, render_chunks(session, fmt, link_base, report_dir=target.parent, fixes=fixes)
+    )
     return target
+
+
+def write_pieces(target: Path, pieces: Iterable[str]) -> None:
+    """Write a report's pieces as they come to a temporary file beside ``target``, then
+    put it in ``target``'s place: a report that fails halfway leaves the old file (or
+    none) as it was, never half a report. A target that is not a regular file (a pipe,
+    ``/dev/stdout``) is written to directly. Raises OSError."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+        regular = target.is_file()
+    except FileNotFoundError:
+        mode, regular = 0o644, True
+    if not regular:
+        with target.open("w", encoding="utf-8") as stream:
+            stream.writelines(pieces)
+        return
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.writelines(pieces)
+        os.chmod(temporary, mode)  # mkstemp makes it private; a report is shared
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 __all__ = [
@@ -118,5 +144,6 @@ __all__ = [
     "markdown_link_base",
     "render",
     "render_chunks",
+    "write_pieces",
     "write_report",
 ]
