@@ -880,6 +880,7 @@ services:
     assert user.substitution.raw == "${USER_ID:-1000}" and web["user"] == "1000"
     assert type(ports) is Location and all(type(m) is Location for m in web["ports"].meta)
     assert [m.line for m in web["ports"].meta] == [5, 5]
+    assert web["ports"].meta[0] is web["ports"].meta[1] is ports  # one object per line
     assert isinstance(environment, Meta) and environment.tag == OVERRIDE_TAG
     assert environment.location == Location("compose.yaml", 6)
     assert web.location_of("user") == Location("compose.yaml", 4)

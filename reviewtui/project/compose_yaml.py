@@ -316,6 +316,9 @@ class Walker:
         self.nodes = 0
         self.too_deep = False
         self.saw_reset = False
+        # One Location per line: the entries of a flow mapping or sequence share a line,
+        # and a mapping under a key starts at the key's line.
+        self._lines: dict[int, Location] = {}
 
     def value(self, node: Any, location: Location, depth: int = 0) -> tuple[Any, EntryMeta]:
         """The plain value of ``node`` written at ``location``, with its meta."""
@@ -368,9 +371,7 @@ class Walker:
         lines = node.lc.data or {}  # tagged flow sequences may come without lines
         for index, child in enumerate(node):
             position = lines.get(index)
-            item_location = (
-                Location(self.rel, position[0] + 1) if position is not None else location
-            )
+            item_location = self._at(position[0] + 1) if position is not None else location
             value, meta = self.value(child, item_location, depth + 1)
             result.add(value, meta)
         return result
@@ -380,11 +381,18 @@ class Walker:
     ) -> Location:
         position = own.get(key)
         if position is not None:
-            return Location(self.rel, position[0] + 1)
+            return self._at(position[0] + 1)
         # A key that came in through ``<<: *anchor``: its line is where the anchored
         # mapping wrote it, which is where the value a reviewer must change lives.
         merged = _merged_key_line(node, key, 0)
-        return Location(self.rel, merged) if merged is not None else fallback
+        return self._at(merged) if merged is not None else fallback
+
+    def _at(self, line: int) -> Location:
+        """The location of ``line`` of this file, one object per line."""
+        location = self._lines.get(line)
+        if location is None:
+            location = self._lines[line] = Location(self.rel, line)
+        return location
 
     def _note_too_deep(self, location: Location) -> None:
         if not self.too_deep:
