@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import shutil
 import weakref
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from reviewtui.project.compose import read_compose_projects
 from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.report.summary import report_data
+from reviewtui.review import model as review_model
 from reviewtui.review.model import canonical_json
 from reviewtui.review.session import ReviewSession
 from reviewtui.waivers.collect import WaiverCollector, collect_waivers
@@ -271,6 +273,38 @@ def test_an_unsaved_digest_keeps_no_encodings_and_matches_a_saved_one(tmp_path: 
     session.save()
     assert session.review._encoded
     assert session.digest() == unsaved
+
+
+def test_a_digest_hashed_in_chunks_of_findings_is_the_digest_of_them_all_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "projects" / "demo", root)
+    session = ReviewSession.open(root, catalogue(), autosave=False)
+    session.scan()
+    assert max(len(found) for found in session.review.findings.values()) > 3
+    digests = set()
+    for chunk in (1, 3, 10**9):
+        monkeypatch.setattr(review_model, "DIGEST_CHUNK", chunk)
+        digests.add(session.digest())
+    # What the digest was before it was hashed in chunks: one "\n" before each finding.
+    digest = hashlib.sha256()
+    for item in session.catalogue.items:
+        state = session.review.state(item)
+        head: dict[str, object] = {
+            "id": item.id,
+            "detected": state.detected.value,
+            "verdict": state.verdict.value,
+            "reason": state.answer.reason if state.answer else "",
+            "note": state.note,
+        }
+        if state.waivers:
+            head["waivers"] = [waiver.to_dict() for waiver in state.waivers]
+        digest.update(review_model.canonical_json(head).encode("utf-8"))
+        for finding in session.review.findings.get(item.id, []):
+            digest.update(("\n" + finding.canonical_json()).encode("utf-8"))
+        digest.update(b"\n\n")
+    assert digests == {digest.hexdigest()}
 
 
 def test_findings_about_a_service_share_its_target_and_evidence() -> None:

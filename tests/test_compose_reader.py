@@ -14,8 +14,17 @@ from reviewtui.project.compose import (
     group_compose_files,
     read_compose_projects,
 )
-from reviewtui.project.compose_env import Environment, parse_env_text
-from reviewtui.project.compose_yaml import MAX_NODES
+from reviewtui.project.compose_env import EnvFile, Environment, parse_env_text
+from reviewtui.project.compose_yaml import (
+    MAX_NODES,
+    Location,
+    Meta,
+    Walker,
+    entry_meta,
+    new_loader,
+    parse_yaml,
+)
+from reviewtui.project.compose_yaml import OVERRIDE as OVERRIDE_TAG
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -842,3 +851,39 @@ services:
     assert services["b"].target == "runtime"
     assert services["c"] is not None and services["c"].dockerfile is None
     assert services["d"] is not None and services["d"].inline
+
+
+def test_an_entry_of_which_only_the_line_is_known_keeps_its_location_as_its_meta() -> None:
+    """A Meta is made only for a tag or a substitution; otherwise the entry's meta is its
+    Location, which answers the same questions (a big tree's compose facts hold one
+    object per entry fewer)."""
+    text = """\
+services:
+  web:
+    image: nginx
+    user: ${USER_ID:-1000}
+    ports: ["80:80", "443:443"]
+    environment: !override
+      A: "1"
+"""
+    document, problem = parse_yaml(new_loader(), text, "compose.yaml")
+    assert problem is None
+    walker = Walker("compose.yaml", Environment(EnvFile()).interpolate, [])
+    value, top = walker.value(document, Location("compose.yaml", 1))
+    web = value["services"]["web"]
+    image, user, ports, environment = (web.meta[key] for key in web)
+    assert type(top) is Location and type(image) is Location
+    assert image == Location("compose.yaml", 3)
+    assert (image.location, image.tag, image.substitution) == (image, None, None)
+    assert isinstance(user, Meta) and user.location == Location("compose.yaml", 4)
+    assert user.tag is None and user.substitution is not None
+    assert user.substitution.raw == "${USER_ID:-1000}" and web["user"] == "1000"
+    assert type(ports) is Location and all(type(m) is Location for m in web["ports"].meta)
+    assert [m.line for m in web["ports"].meta] == [5, 5]
+    assert web["ports"].meta[0] is web["ports"].meta[1] is ports  # one object per line
+    assert isinstance(environment, Meta) and environment.tag == OVERRIDE_TAG
+    assert environment.location == Location("compose.yaml", 6)
+    assert web.location_of("user") == Location("compose.yaml", 4)
+    assert web.substitution_of("image") is None
+    assert entry_meta(image) is image
+    assert entry_meta(image, OVERRIDE_TAG) == Meta(image, OVERRIDE_TAG)

@@ -28,7 +28,7 @@ from reviewtui.model import Status, Target
 from reviewtui.project.compose_env import EnvFile, Environment
 from reviewtui.project.compose_merge import merge_services, normalise_service
 from reviewtui.project.compose_model import ComposeProject, ComposeService
-from reviewtui.project.compose_yaml import Location, Meta, TooBig, Walker, YamlList, YamlMap
+from reviewtui.project.compose_yaml import EntryMeta, Location, TooBig, Walker, YamlList, YamlMap
 from reviewtui.project.facts import ProjectFacts
 
 SERVICE_DETECTORS: dict[str, Detector] = {**DETECTORS, "logging_rotation": logging_rotation}
@@ -181,17 +181,17 @@ def judged_alone(project: ComposeProject, found: Verdicts, name: str) -> bool:
     }
 
 
-class _NotedMeta(dict[Any, Meta]):
+class _NotedMeta(dict[Any, EntryMeta]):
     """A mapping's metas that note each key read (every key, gone through)."""
 
-    def __init__(self, meta: dict[Any, Meta], read: set[Any]) -> None:
+    def __init__(self, meta: dict[Any, EntryMeta], read: set[Any]) -> None:
         super().__init__(meta)
         self.read = read
 
     def _everything(self) -> None:
         self.read.add(EVERY_KEY)
 
-    def __getitem__(self, key: Any) -> Meta:
+    def __getitem__(self, key: Any) -> EntryMeta:
         self.read.add(key)
         return super().__getitem__(key)
 
@@ -292,7 +292,7 @@ def _same(old: Any, new: Any) -> bool:
     return type(old) is type(new) and bool(old == new)
 
 
-def _same_meta(old: Meta | None, new: Meta | None) -> bool:
+def _same_meta(old: EntryMeta | None, new: EntryMeta | None) -> bool:
     if old is None or new is None:
         return old is new
     return (old.tag, old.substitution) == (new.tag, new.substitution)

@@ -39,7 +39,6 @@ from reviewtui.project.compose_paths import rebase_services
 from reviewtui.project.compose_yaml import (
     MAX_NODES,
     Location,
-    Meta,
     TooBig,
     Walker,
     YamlList,
@@ -327,7 +326,7 @@ class _Reader:
         if includes is not None:
             self._include(rel, includes, document, result, services, files, chain + (rel,))
         services = self._extend_all(rel, services, environment)
-        result.put("services", services, document.meta.get("services", Meta(result.location)))
+        result.put("services", services, document.meta.get("services", result.location))
         return _Loaded(result, files)
 
     def document(self, rel: str, environment: Environment) -> YamlMap | None:
@@ -532,7 +531,7 @@ class _Reader:
             mine = result.get(key)
             if not isinstance(mine, YamlMap):
                 mine = YamlMap(location)
-                result.put(key, mine, Meta(location))
+                result.put(key, mine, location)
             for name, resource in value.items():
                 if name not in mine:
                     mine.put(name, resource, value.meta[name])

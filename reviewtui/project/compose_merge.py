@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from reviewtui.project.compose_yaml import OVERRIDE, RESET, Meta, YamlList, YamlMap
+from reviewtui.project.compose_yaml import (
+    OVERRIDE,
+    RESET,
+    EntryMeta,
+    YamlList,
+    YamlMap,
+    entry_meta,
+)
 
 _REPLACED = frozenset({"command", "entrypoint", "healthcheck.test"})
 # Keys whose list form ``KEY=VALUE`` is turned into a mapping when a service is read,
@@ -166,7 +173,7 @@ def _other_driver(base: YamlMap, override: YamlMap) -> bool:
     return old is not None and new is not None and old != new
 
 
-def _meta_for(result: YamlMap, key: Any, meta: Meta, merged: Any) -> Meta:
+def _meta_for(result: YamlMap, key: Any, meta: EntryMeta, merged: Any) -> EntryMeta:
     """A merged mapping or list keeps the line of its first definition; a replaced value
     takes the line that set it last."""
     if isinstance(merged, YamlMap | YamlList):
@@ -174,9 +181,9 @@ def _meta_for(result: YamlMap, key: Any, meta: Meta, merged: Any) -> Meta:
     return meta
 
 
-def _keep(result: YamlMap, key: Any, meta: Meta) -> Meta:
+def _keep(result: YamlMap, key: Any, meta: EntryMeta) -> EntryMeta:
     old = result.meta.get(key)
-    return Meta(old.location) if old is not None else Meta(meta.location)
+    return old.location if old is not None else meta.location
 
 
 def _copy_map(source: YamlMap) -> YamlMap:
@@ -227,7 +234,7 @@ def normalise_service(service: YamlMap) -> YamlMap:
         meta = result.meta["build"]
         mapping = YamlMap(meta.location)
         mapping.put("context", build, meta)
-        result.put("build", mapping, Meta(meta.location, meta.tag))
+        result.put("build", mapping, entry_meta(meta.location, meta.tag))
         build = mapping
     if isinstance(build, YamlMap):
         result.put("build", _normalise_build(build), result.meta["build"])
@@ -256,7 +263,6 @@ def key_value_mapping(items: YamlList) -> YamlMap:
             substitution = substitution._replace(raw=substitution.raw.partition("=")[2])
         elif substitution is not None and not equals:
             substitution = None
-        mapping.put(
-            name.strip(), value if equals else None, Meta(meta.location, meta.tag, substitution)
-        )
+        entry = entry_meta(meta.location, meta.tag, substitution)
+        mapping.put(name.strip(), value if equals else None, entry)
     return mapping

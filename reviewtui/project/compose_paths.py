@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from reviewtui.project.compose_views import is_host_path, split_short_volume
-from reviewtui.project.compose_yaml import Meta, YamlList, YamlMap
+from reviewtui.project.compose_yaml import EntryMeta, YamlList, YamlMap
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.\-]*://|git@|github\.com/)", re.IGNORECASE)
 
@@ -53,7 +53,7 @@ def _rebase_service(service: YamlMap, files: set[str], working_dir: str) -> Yaml
 
 def _rebase_build(build: YamlMap, files: set[str], working_dir: str) -> YamlMap:
     context = build.get("context")
-    meta = build.meta.get("context", Meta(build.location))
+    meta = build.meta.get("context", build.location)
     if meta.location.path not in files:
         return build
     if context is None:
@@ -66,7 +66,7 @@ def _rebase_build(build: YamlMap, files: set[str], working_dir: str) -> YamlMap:
     return result
 
 
-def _rebase_env_files(value: Any, meta: Meta, files: set[str], working_dir: str) -> Any:
+def _rebase_env_files(value: Any, meta: EntryMeta, files: set[str], working_dir: str) -> Any:
     if isinstance(value, str):
         if meta.location.path not in files:
             return value

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reviewtui.project.compose_yaml import Location, Meta, Substitution, YamlList, YamlMap
+from reviewtui.project.compose_yaml import EntryMeta, Location, Substitution, YamlList, YamlMap
 
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]", "*"})
 _PROPAGATIONS = frozenset({"shared", "rshared", "slave", "rslave", "private", "rprivate"})
@@ -131,7 +131,7 @@ def parse_ports(value: Any) -> list[PortBinding]:
     return bindings
 
 
-def _short_port(text: str, meta: Meta) -> PortBinding | None:
+def _short_port(text: str, meta: EntryMeta) -> PortBinding | None:
     spec, _, protocol = text.strip().partition("/")
     if not spec:
         return None
@@ -157,7 +157,7 @@ def _short_port(text: str, meta: Meta) -> PortBinding | None:
     )
 
 
-def _long_port(item: YamlMap, meta: Meta) -> PortBinding | None:
+def _long_port(item: YamlMap, meta: EntryMeta) -> PortBinding | None:
     target = item.get("target")
     if target is None:
         return None
@@ -219,7 +219,7 @@ def is_host_path(source: str) -> bool:
     return source.startswith(("/", ".", "~", "$", "\\")) or bool(_WINDOWS_DRIVE.match(source))
 
 
-def _short_volume(text: str, meta: Meta) -> Mount | None:
+def _short_volume(text: str, meta: EntryMeta) -> Mount | None:
     source, target, mode = split_short_volume(text.strip())
     if not target:
         return None
@@ -244,7 +244,7 @@ def _short_volume(text: str, meta: Meta) -> Mount | None:
     )
 
 
-def _long_volume(item: YamlMap, meta: Meta) -> Mount | None:
+def _long_volume(item: YamlMap, meta: EntryMeta) -> Mount | None:
     target = item.get("target")
     if not target:
         return None

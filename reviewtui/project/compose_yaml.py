@@ -4,7 +4,8 @@ The round-trip loader of ruamel.yaml reads YAML 1.2 (``22:22`` and ``yes`` stay 
 keeps a line for every key and sequence entry, and compose's ``!reset`` and ``!override``
 tags on the tagged node. :func:`parse_yaml` loads one text; :func:`to_located` walks the
 loaded tree once, interpolating every string on the way, into :class:`YamlMap` and
-:class:`YamlList` values: a ``dict`` and a ``list`` that carry a :class:`Meta` per entry.
+:class:`YamlList` values: a ``dict`` and a ``list`` that carry an :data:`EntryMeta` per
+entry.
 """
 
 from __future__ import annotations
@@ -49,6 +50,24 @@ class Location(NamedTuple):
     path: str
     line: int
 
+    # A location is also the meta of an entry of which nothing else is known (most are),
+    # so that a big tree's compose facts do not hold a Meta beside each location.
+
+    @property
+    def location(self) -> Location:
+        """The location itself, as :attr:`Meta.location`."""
+        return self
+
+    @property
+    def tag(self) -> None:
+        """No merge tag, as :attr:`Meta.tag`."""
+        return None
+
+    @property
+    def substitution(self) -> None:
+        """No interpolation, as :attr:`Meta.substitution`."""
+        return None
+
 
 class Substitution(NamedTuple):
     """How interpolation produced a string, for detectors that care where a value came from.
@@ -68,15 +87,30 @@ class Substitution(NamedTuple):
 
 
 class Meta(NamedTuple):
-    """What is known about one entry of a mapping or sequence besides its value."""
+    """What is known about one entry of a mapping or sequence besides its value, when
+    that is more than its location (see :data:`EntryMeta`)."""
 
-    # TODO: one Meta and one Location per entry are a quarter of a big tree's compose
-    # facts (25 MB of the synthetic tree's); most Metas hold a location alone, which a
-    # mapping could keep as a line per key (and its file once) instead.
+    # TODO: a big tree's compose facts still hold a Location per entry (11 MB of the
+    # synthetic tree's); a mapping could keep a line per key and its file once instead.
 
     location: Location
     tag: str | None = None
     substitution: Substitution | None = None
+
+
+EntryMeta = Meta | Location
+"""What a :class:`YamlMap` or :class:`YamlList` keeps per entry: its :class:`Location`
+alone when it has no tag and no substitution, a :class:`Meta` otherwise; both have
+``location``, ``tag`` and ``substitution``."""
+
+
+def entry_meta(
+    location: Location, tag: str | None = None, substitution: Substitution | None = None
+) -> EntryMeta:
+    """The meta of an entry: the location alone when nothing else is known."""
+    if tag is None and substitution is None:
+        return location
+    return Meta(location, tag, substitution)
 
 
 class YamlMap(dict[Any, Any]):
@@ -90,9 +124,9 @@ class YamlMap(dict[Any, Any]):
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
-        self.meta: dict[Any, Meta] = {}
+        self.meta: dict[Any, EntryMeta] = {}
 
-    def put(self, key: Any, value: Any, meta: Meta) -> None:
+    def put(self, key: Any, value: Any, meta: EntryMeta) -> None:
         """Set ``key`` to ``value``, remembering where it came from."""
         self[key] = value
         self.meta[key] = meta
@@ -121,14 +155,14 @@ class YamlList(list[Any]):
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
-        self.meta: list[Meta] = []
+        self.meta: list[EntryMeta] = []
 
-    def add(self, value: Any, meta: Meta) -> None:
+    def add(self, value: Any, meta: EntryMeta) -> None:
         """Append ``value``, remembering where it came from."""
         self.append(value)
         self.meta.append(meta)
 
-    def entries(self) -> Iterator[tuple[Any, Meta]]:
+    def entries(self) -> Iterator[tuple[Any, EntryMeta]]:
         """Each value with its meta."""
         return zip(self, self.meta, strict=False)
 
@@ -282,8 +316,11 @@ class Walker:
         self.nodes = 0
         self.too_deep = False
         self.saw_reset = False
+        # One Location per line: the entries of a flow mapping or sequence share a line,
+        # and a mapping under a key starts at the key's line.
+        self._lines: dict[int, Location] = {}
 
-    def value(self, node: Any, location: Location, depth: int = 0) -> tuple[Any, Meta]:
+    def value(self, node: Any, location: Location, depth: int = 0) -> tuple[Any, EntryMeta]:
         """The plain value of ``node`` written at ``location``, with its meta."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -292,26 +329,26 @@ class Walker:
             # Interned: the compose files of a tree repeat most keys and many values
             # (``always``, ``80:80``), and the documents made of them are kept to the end.
             if "$" not in node:
-                return sys.intern(node), Meta(location)
+                return sys.intern(node), location
             text, substitution = self.interpolate(node)
-            return sys.intern(text), Meta(location, None, substitution)
+            return sys.intern(text), entry_meta(location, None, substitution)
         tag = _merge_tag(node)
         if tag == RESET:
             # What a reset node holds is thrown away by compose; only the tag matters.
             self.saw_reset = True
-            return None, Meta(location, tag)
+            return None, entry_meta(location, tag)
         if isinstance(node, CommentedMap):
-            return self._mapping(node, location, depth), Meta(location, tag)
+            return self._mapping(node, location, depth), entry_meta(location, tag)
         if isinstance(node, CommentedSeq):
-            return self._sequence(node, location, depth), Meta(location, tag)
+            return self._sequence(node, location, depth), entry_meta(location, tag)
         if isinstance(node, TaggedScalar):
             node = node.value
         if isinstance(node, str):
             if "$" not in node:
-                return str(node), Meta(location, tag)
+                return str(node), entry_meta(location, tag)
             text, substitution = self.interpolate(str(node))
-            return text, Meta(location, tag, substitution)
-        return plain_scalar(node), Meta(location, tag)
+            return text, entry_meta(location, tag, substitution)
+        return plain_scalar(node), entry_meta(location, tag)
 
     def _mapping(self, node: CommentedMap, location: Location, depth: int) -> YamlMap | None:
         if depth >= MAX_DEPTH:
@@ -334,9 +371,7 @@ class Walker:
         lines = node.lc.data or {}  # tagged flow sequences may come without lines
         for index, child in enumerate(node):
             position = lines.get(index)
-            item_location = (
-                Location(self.rel, position[0] + 1) if position is not None else location
-            )
+            item_location = self._at(position[0] + 1) if position is not None else location
             value, meta = self.value(child, item_location, depth + 1)
             result.add(value, meta)
         return result
@@ -346,11 +381,18 @@ class Walker:
     ) -> Location:
         position = own.get(key)
         if position is not None:
-            return Location(self.rel, position[0] + 1)
+            return self._at(position[0] + 1)
         # A key that came in through ``<<: *anchor``: its line is where the anchored
         # mapping wrote it, which is where the value a reviewer must change lives.
         merged = _merged_key_line(node, key, 0)
-        return Location(self.rel, merged) if merged is not None else fallback
+        return self._at(merged) if merged is not None else fallback
+
+    def _at(self, line: int) -> Location:
+        """The location of ``line`` of this file, one object per line."""
+        location = self._lines.get(line)
+        if location is None:
+            location = self._lines[line] = Location(self.rel, line)
+        return location
 
     def _note_too_deep(self, location: Location) -> None:
         if not self.too_deep:

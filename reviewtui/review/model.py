@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
+from itertools import islice
 
 from reviewtui.checklists import Item
 from reviewtui.model import Finding, Problem, Status, roll_up
 from reviewtui.review.meeting import Meeting
 from reviewtui.waivers.model import Waiver
+
+DIGEST_CHUNK = 500
+"""Findings whose encodings :meth:`Review.digest` hashes in one call."""
 
 
 class Verdict(StrEnum):
@@ -457,10 +461,12 @@ class Review:
             if state.waivers:
                 head["waivers"] = [waiver.to_dict() for waiver in state.waivers]
             digest.update(canonical_json(head).encode("utf-8"))
-            # The same bytes as one update per finding ("\n" before each), in one call.
-            encodings = "\n".join(self._encodings(item.id))
-            if encodings:
-                digest.update(("\n" + encodings).encode("utf-8"))
+            # The same bytes as one update per finding ("\n" before each), in one call per
+            # chunk of findings: one call for all of an item's would hold their text three
+            # times over (the strings, the joined text, its bytes) at the peak of a scan.
+            encodings = iter(self._encodings(item.id))
+            while chunk := list(islice(encodings, DIGEST_CHUNK)):
+                digest.update(("\n" + "\n".join(chunk)).encode("utf-8"))
             digest.update(b"\n\n")
         return digest.hexdigest()
 
