@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewtui.commands import scan_options
 from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -43,15 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
-    parser.add_argument(
-        "--checklists",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also load the checklist files (*.yaml) in DIR; repeatable (the NEW "
-        "project's own .reviewtui/checklists is always loaded)",
-    )
+    scan_options.add_checklists_option(parser, "the NEW project's")
 
 
 def run(options: argparse.Namespace) -> int:

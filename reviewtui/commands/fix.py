@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewtui.commands import scan_options
 from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -68,14 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the fixes (atomically, only into files unchanged since the scan), "
         "then scan again and say which fixed targets pass",
     )
-    parser.add_argument(
-        "--checklists",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also load the checklist files (*.yaml) in DIR; repeatable",
-    )
+    scan_options.add_checklists_option(parser)
 
 
 @dataclass

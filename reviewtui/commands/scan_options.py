@@ -28,7 +28,8 @@ MAX_PROBLEM_LINES = 20
 """Unreadable files named on standard error; the rest are counted."""
 
 
-def add_checklists_option(parser: argparse.ArgumentParser) -> None:
+def add_checklists_option(parser: argparse.ArgumentParser, whose: str = "the project's") -> None:
+    """``--checklists DIR``, beside the checklists of the project (``whose``) and ours."""
     parser.add_argument(
         "--checklists",
         action="append",
@@ -36,7 +37,7 @@ def add_checklists_option(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="DIR",
         help="also load the checklist files (*.yaml) in DIR; repeatable "
-        "(the project's own .reviewtui/checklists is always loaded)",
+        f"({whose} own .reviewtui/checklists is always loaded)",
     )
 
 

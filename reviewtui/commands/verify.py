@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewtui.commands import scan_options
 from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -79,15 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "lists for the sign-off's email (without it, signatures are checked against the "
         "keys the sign-offs record, and nothing vouches for who holds them)",
     )
-    parser.add_argument(
-        "--checklists",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also load the checklist files (*.yaml) in DIR; repeatable (the project's "
-        "own .reviewtui/checklists is always loaded)",
-    )
+    scan_options.add_checklists_option(parser)
 
 
 def run(options: argparse.Namespace) -> int:
