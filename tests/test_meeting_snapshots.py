@@ -1,42 +1,27 @@
 """Snapshots of meeting mode at 80x24 and 200x50 (a shared screen), on the demo project.
 
-As in test_snapshots.py: the demo is copied to a folder named ``demo``, the clock is
-fixed and the cursor does not blink; the toasts are cleared, since their timeout runs on
-the wall clock. Update with ``pytest tests/test_meeting_snapshots.py --snapshot-update``
-and look at the SVGs before committing.
+The demo is set up as tests/snapshot_app.py says, and the cursor does not blink; the
+toasts are cleared, since their timeout runs on the wall clock. Update with ``pytest
+tests/test_meeting_snapshots.py --snapshot-update`` and look at the SVGs before
+committing.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from reviewtui.review import model, session
-from reviewtui.review.session import ReviewSession
 from reviewtui.tui.app import ReviewApp
+from tests.snapshot_app import SnapCompare, demo_app
 
-DEMO = Path(__file__).parent / "fixtures" / "projects" / "demo"
-FIXED_TIME = "2026-12-03T10:00:00Z"
+__all__ = ["demo_app"]  # the fixture, used by name
+
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 50), id="200x50")]
 NAMES = ("A", "d", "a", "enter", "B", "o", "b", ",", "space", "C", "y")
 """Typed into the attendees field: Ada on one line, then "Bob, Cy"."""
-
-SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture
-def demo_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReviewApp:
-    """The app on a fresh copy of the demo, shown as ``demo``, with a stopped clock."""
-    monkeypatch.setattr(model, "now_iso", lambda: FIXED_TIME)
-    monkeypatch.setattr(session, "now_iso", lambda: FIXED_TIME)
-    root = Path(shutil.copytree(DEMO, tmp_path / "demo"))
-    monkeypatch.chdir(tmp_path)
-    return ReviewApp(root, ReviewSession.open(root))
 
 
 def after_scan(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
