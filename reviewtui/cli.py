@@ -19,6 +19,7 @@ from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from reviewtui.commands.scan_options import (
     add_checklists_option,
     add_live_options,
+    add_path_argument,
     add_scanner_options,
     live_settings,
     project_catalogue,
@@ -101,13 +102,7 @@ def _command_parser(command: str | None) -> argparse.ArgumentParser:
         parser = _Parser(
             prog="reviewtui scan", description="Detect every item headless and write the report."
         )
-        parser.add_argument(
-            "path",
-            nargs="?",
-            default=".",
-            type=Path,
-            help="project directory (default: current directory)",
-        )
+        add_path_argument(parser)
         _add_output_options(parser)
         add_checklists_option(parser)
         add_scanner_options(parser)

@@ -41,13 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "cannot be read. Give the same --checklists, scanner and live options as the "
         "'reviewtui scan' of the gate."
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="project directory (default: current directory)",
-    )
+    scan_options.add_path_argument(parser)
     expiry = parser.add_mutually_exclusive_group()
     expiry.add_argument(
         "--expires",

@@ -18,7 +18,6 @@ from reviewtui.commands import scan_options
 from reviewtui.commands.base import EXIT_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from reviewtui.checklists import Catalogue
     from reviewtui.review.changes import ReviewChanges
     from reviewtui.review.model import Review
 
@@ -54,7 +53,7 @@ def run(options: argparse.Namespace) -> int:
     old_path, _ = review_file(options.old)
     new_path, root = review_file(options.new)
     old, new = _load(old_path), _load(new_path)
-    changes = compare(old, new, _catalogue(root, options.checklists))
+    changes = compare(old, new, scan_options.project_catalogue(root, options.checklists))
     if options.format == "json":
         document = {"old": str(old_path), "new": str(new_path), **changes.to_dict()}
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -93,19 +92,6 @@ def _load(path: Path) -> Review:
         return store.load(path)
     except store.ReviewFileError as error:
         raise UsageError(str(error)) from None
-
-
-def _catalogue(root: Path | None, extra: list[Path]) -> Catalogue:
-    from reviewtui.checklists import ChecklistError
-    from reviewtui.custom.catalogue import load_project_catalogue
-
-    for folder in extra:
-        if not folder.is_dir():
-            raise UsageError(f"--checklists {folder}: no such directory")
-    try:
-        return load_project_catalogue(root, extra)
-    except ChecklistError as error:
-        raise UsageError(f"checklist: {error}") from None
 
 
 def _inert(title: str) -> str:

@@ -15,7 +15,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewtui.commands import scan_options
@@ -43,13 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'patch -p1' in the project's folder. Exit status: 0 when all went well; 1 when "
         "--apply could not write a file or a fixed target still fails; 2 for a usage error."
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default=".",
-        type=Path,
-        help="project directory (default: current directory)",
-    )
+    scan_options.add_path_argument(parser)
     parser.add_argument(
         "--item",
         action="append",
@@ -89,8 +82,8 @@ def run(options: argparse.Namespace) -> int:
     from reviewtui.fix.plan import plan_files
     from reviewtui.review.session import ReviewSession
 
-    root = _project_dir(options.path)
-    catalogue = _catalogue(root, options.checklists)
+    root = scan_options.project_dir(options.path)
+    catalogue = scan_options.project_catalogue(root, options.checklists)
     wanted = _wanted_items(catalogue, options.item)
     session = ReviewSession.open(root, catalogue, autosave=False)
     session.scan()
@@ -271,27 +264,6 @@ def _wanted_items(catalogue: Catalogue, asked: Sequence[str]) -> list[str]:
         )
         raise UsageError(f"--item {item_id}: no such item{hint}")
     return list(dict.fromkeys(asked))
-
-
-def _project_dir(path: Path) -> Path:
-    if not path.exists():
-        raise UsageError(f"{path}: no such directory")
-    if not path.is_dir():
-        raise UsageError(f"{path}: not a directory")
-    return path.resolve()
-
-
-def _catalogue(root: Path, extra: Sequence[Path]) -> Catalogue:
-    from reviewtui.checklists import ChecklistError
-    from reviewtui.custom.catalogue import load_project_catalogue
-
-    for folder in extra:
-        if not folder.is_dir():
-            raise UsageError(f"--checklists {folder}: no such directory")
-    try:
-        return load_project_catalogue(root, list(extra))
-    except ChecklistError as error:
-        raise UsageError(f"checklist: {error}") from None
 
 
 def _one_line(value: str) -> str:

@@ -28,6 +28,17 @@ MAX_PROBLEM_LINES = 20
 """Unreadable files named on standard error; the rest are counted."""
 
 
+def add_path_argument(parser: argparse.ArgumentParser) -> None:
+    """The project directory, the current one when none is given."""
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="project directory (default: current directory)",
+    )
+
+
 def add_checklists_option(parser: argparse.ArgumentParser, whose: str = "the project's") -> None:
     """``--checklists DIR``, beside the checklists of the project (``whose``) and ours."""
     parser.add_argument(

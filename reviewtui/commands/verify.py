@@ -92,7 +92,9 @@ def run(options: argparse.Namespace) -> int:
     if allowed is not None and not allowed.is_file():
         raise UsageError(f"--allowed-signers {allowed}: no such file")
     text = _read(path)
-    catalogue = _catalogue(path, options.checklists)
+    from reviewtui.commands.sign import project_root
+
+    catalogue = scan_options.project_catalogue(project_root(path), options.checklists)
     try:
         if text.lstrip().startswith("{"):
             verification = verify_review(path, text, catalogue, allowed)
@@ -314,17 +316,3 @@ def _review(path: Path, text: str) -> Review:
         return store.from_document(document, str(path))
     except store.ReviewFileError as error:
         raise UsageError(str(error)) from None
-
-
-def _catalogue(path: Path, extra: list[Path]) -> Catalogue:
-    from reviewtui.checklists import ChecklistError
-    from reviewtui.commands.sign import project_root
-    from reviewtui.custom.catalogue import load_project_catalogue
-
-    for folder in extra:
-        if not folder.is_dir():
-            raise UsageError(f"--checklists {folder}: no such directory")
-    try:
-        return load_project_catalogue(project_root(path), extra)
-    except ChecklistError as error:
-        raise UsageError(f"checklist: {error}") from None
