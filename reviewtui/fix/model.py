@@ -71,19 +71,6 @@ class Fix:
         character removed), so it will not apply with ``patch``."""
         return diff_is_masked(self.path, self.before, self.after)
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain form for the JSON report (the masked diff, never the file's text)."""
-        return {
-            "item": self.item,
-            "target": self.target.to_dict(),
-            "path": self.path,
-            "summary": self.summary,
-            "changes_behaviour": self.changes_behaviour,
-            "behaviour": self.behaviour,
-            "check": self.check,
-            "diff": self.diff(),
-        }
-
 
 def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
     """``before`` to ``after`` as a unified diff of ``a/PATH`` and ``b/PATH``, masked.
