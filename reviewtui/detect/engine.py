@@ -4,7 +4,8 @@
 :func:`detect_streaming`, which reads the Dockerfiles itself, a batch at a time, so that
 a big tree's parsed Dockerfiles are never all in memory: the reading of a project and
 the judging of its items overlap there (discover, read all but the Dockerfiles, then
-read and judge them batch by batch).
+read and judge them batch by batch). Where it may, it has a forked child read and judge
+a share of the Dockerfiles on a second core meanwhile (see :mod:`.forked`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import gc
 import logging
 import re
 from collections.abc import Callable, Sequence
+from typing import Protocol, Self, runtime_checkable
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
 from reviewtui.custom.schema import DockerfileMatch
+from reviewtui.detect import forked
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
@@ -39,8 +42,28 @@ _DIGITS = re.compile(r"(\d+)")
 DOCKERFILES_PER_BATCH = 500
 """Dockerfiles :func:`detect_streaming` reads and judges before it lets them go."""
 
+FORK_FROM = 200
+"""The fewest Dockerfiles worth a forked child's share of the judging: forking and
+handing the findings back cost some 20 ms, a Dockerfile 1 ms or so."""
+
 StepProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)``, as the readers of a project call it."""
+
+
+@runtime_checkable
+class Listener(Protocol):
+    """What hears of each Dockerfile :func:`detect_streaming` reads (the waiver
+    collector), and can hear of a share of them read in a forked child."""
+
+    def dockerfile(self, dockerfile: Dockerfile) -> None:
+        """One more Dockerfile read."""
+
+    def part(self) -> Self:
+        """An empty listener like this one, for the share a child reads; it is pickled
+        back to the parent."""
+
+    def join(self, part: Self) -> None:
+        """What ``part`` heard, taken as if heard here, after what this one heard."""
 
 
 def detect(
@@ -77,7 +100,7 @@ def detect_streaming(
     catalogue: Catalogue,
     facts: ProjectFacts,
     dockerfile_paths: Sequence[str],
-    on_dockerfile: Callable[[Dockerfile], None] | None = None,
+    on_dockerfile: Callable[[Dockerfile], None] | Listener | None = None,
     progress: StepProgress | None = None,
     detectors: dict[str, Detector] | None = None,
     live: dict[str, Detector] | None = None,
@@ -95,6 +118,11 @@ def detect_streaming(
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
     its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
     without Dockerfiles.
+
+    Where a child may be forked (see :func:`.forked.can_fork`) and ``on_dockerfile`` is
+    a :class:`Listener` or None, a child reads and judges the last of the other
+    Dockerfiles meanwhile, as many as this process reads in all; the findings, problems
+    and what the listener heard are the same, in the same order.
     """
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
@@ -106,6 +134,9 @@ def detect_streaming(
     built = _built_dockerfiles(facts)
     counted = _Progress(progress, len(dockerfile_paths) + len(automatic))
     reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, counted)
+    others = [rel for rel in dockerfile_paths if rel not in built]
+    here, there = _shares(len(dockerfile_paths), others, on_dockerfile)
+    child = forked.Forked(functools.partial(reading.share, there)) if there else None
     results: dict[str, list[Finding]] = {}
     try:
         reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
@@ -116,12 +147,29 @@ def detect_streaming(
         _detect_items(whole, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
         settle()  # the built Dockerfiles are gone; the findings live on
-        reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
+        reading.judge(here, keep=False)
+        if child is not None:
+            reading.take(child, there)
+            child = None
         _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:
+        if child is not None:
+            child.cancel()
         _done()
     # In the catalogue's order, as detect() gives them.
     return {item.id: results[item.id] for item in automatic}
+
+
+def _shares(total: int, others: list[str], on_dockerfile: object) -> tuple[list[str], list[str]]:
+    """The Dockerfiles of ``others`` (those no compose service builds) this process
+    judges, and those a forked child judges: none where no child may be forked or it
+    would not pay; else the last of them, half of all ``total`` Dockerfiles, since this
+    process also judges the built ones and the project's other items."""
+    share = min(len(others), total // 2)
+    listens = on_dockerfile is None or isinstance(on_dockerfile, Listener)
+    if share < FORK_FROM or not listens or not forked.can_fork():
+        return others, []
+    return others[: len(others) - share], others[len(others) - share :]
 
 
 CHECKING = "checking Dockerfiles and items"
@@ -156,17 +204,20 @@ class _Batches:
     items: list[Item]
     detectors: dict[str, Detector]
     judged: _Judged
-    on_dockerfile: Callable[[Dockerfile], None] | None
+    on_dockerfile: Callable[[Dockerfile], None] | Listener | None
     progress: _Progress
 
     def judge(self, paths: Sequence[str], keep: bool) -> None:
         """Read and judge the Dockerfiles at ``paths``; ``keep`` adds them to the facts'
         Dockerfiles (their judging's caches cleared), else they are let go."""
+        hear = self.on_dockerfile
+        if hear is not None and not callable(hear):
+            hear = hear.dockerfile
         for start in range(0, len(paths), DOCKERFILES_PER_BATCH):
             batch = _read_batch(self.facts, paths[start : start + DOCKERFILES_PER_BATCH])
-            if self.on_dockerfile is not None:
+            if hear is not None:
                 for dockerfile in batch:
-                    self.on_dockerfile(dockerfile)
+                    hear(dockerfile)
             _judge_batch(self.items, self.facts, batch, self.detectors, self.judged)
             if keep:
                 for dockerfile in batch:
@@ -175,6 +226,47 @@ class _Batches:
             del batch  # before settle(), which would freeze what is still referred to
             settle()  # what is not kept of the batch is gone; its findings live on
             self.progress.advance(min(DOCKERFILES_PER_BATCH, len(paths) - start))
+
+    def share(self, paths: Sequence[str]) -> _Share:
+        """In a forked child: read and judge the Dockerfiles at ``paths`` alone, and what
+        came of them, to hand back (a listener's part heard them)."""
+        listener = self.on_dockerfile
+        listener = listener.part() if isinstance(listener, Listener) else None
+        problems = len(self.facts.problems)
+        self.judged = _Judged({item_id: [] for item_id in self.judged.findings})
+        self.on_dockerfile, self.progress = listener, _Progress(None, 0)
+        self.judge(paths, keep=False)
+        errors = {item_id: str(error) for item_id, error in self.judged.errors.items()}
+        return _Share(self.judged.findings, errors, self.facts.problems[problems:], listener)
+
+    def take(self, child: forked.Forked[_Share], paths: Sequence[str]) -> None:
+        """Add what ``child`` made of the Dockerfiles at ``paths``, as if judged here after
+        the others; judge them here if it made nothing."""
+        share = child.result()
+        if share is None:
+            log.warning("the forked share of the Dockerfiles failed; judging them here")
+            self.judge(paths, keep=False)
+            return
+        for item_id, findings in share.findings.items():
+            if item_id not in self.judged.errors:
+                self.judged.findings[item_id] += findings
+        for item_id, message in share.errors.items():
+            self.judged.errors.setdefault(item_id, RuntimeError(message))
+        self.facts.problems += share.problems
+        if share.listener is not None and isinstance(self.on_dockerfile, Listener):
+            self.on_dockerfile.join(share.listener)
+        self.progress.advance(len(paths))
+
+
+@dataclasses.dataclass
+class _Share:
+    """What a forked child made of its share of the Dockerfiles: each item's findings,
+    the message of each detector that raised, the problems, and its listener's part."""
+
+    findings: dict[str, list[Finding]]
+    errors: dict[str, str]
+    problems: list[Problem]
+    listener: Listener | None
 
 
 @dataclasses.dataclass

@@ -247,9 +247,7 @@ class ReviewSession:
         # The Dockerfiles are read while the items are judged, a batch at a time, so a
         # big tree's parsed files are never all in memory; their waivers are taken then.
         waivers = WaiverCollector(self.catalogue)
-        findings = detect_streaming(
-            self.catalogue, facts, dockerfiles, waivers.dockerfile, progress=progress
-        )
+        findings = detect_streaming(self.catalogue, facts, dockerfiles, waivers, progress=progress)
         self.review.findings = findings
         self.scanned_digests = _file_digests(self.root, findings)
         self.review.waivers, waiver_problems = waivers.finish(facts)

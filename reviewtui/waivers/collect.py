@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 from datetime import date
 
@@ -53,6 +55,18 @@ class WaiverCollector:
         """Take the waivers in the comments of one Dockerfile."""
         if dockerfile.comments:
             self.waivers += self.reader.dockerfile(dockerfile)
+
+    def part(self) -> WaiverCollector:
+        """An empty collector like this one, for Dockerfiles read in another process."""
+        part = copy.copy(self)
+        part.reader = dataclasses.replace(self.reader, problems=[])
+        part.waivers = []
+        return part
+
+    def join(self, part: WaiverCollector) -> None:
+        """Take the waivers and problems ``part`` found, after this one's."""
+        self.waivers += part.waivers
+        self.reader.problems += part.reader.problems
 
     def finish(self, facts: ProjectFacts) -> tuple[list[Waiver], list[Problem]]:
         """Every waiver, with those of the compose files and ``.reviewtui.yaml`` of

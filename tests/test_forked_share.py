@@ -1,0 +1,154 @@
+"""A scan's share of Dockerfiles judged in a forked child changes no result.
+
+With a child judging the last of the Dockerfiles, the findings, problems and waivers
+are those of judging every file in one process, in the same order; a child that fails
+or dies leaves the work to the parent, with the same results; a plain callback (which
+a child could not hand back) and a process running other threads never fork; the
+child's work comes back whole, and a child that raises, dies or is cancelled gives no
+result and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from test_big_trees import _every_fixture, _scan, catalogue
+
+from reviewtui.detect import engine, forked
+from reviewtui.detect.engine import detect_streaming
+from reviewtui.project import read_project_but_dockerfiles
+from reviewtui.project.dockerfile import Dockerfile
+from reviewtui.waivers.collect import WaiverCollector
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A child forked for as few as two Dockerfiles, even where pytest runs threads;
+    the list holds the number of children forked."""
+    started: list[int] = []
+    real = forked.Forked.__init__
+
+    def counted(self: forked.Forked[object], work: object) -> None:
+        started.append(1)
+        real(self, work)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "FORK_FROM", 2)
+    monkeypatch.setattr(forked, "can_fork", lambda: True)
+    monkeypatch.setattr(forked.Forked, "__init__", counted)
+    return started
+
+
+def _scan_forked(root: Path) -> tuple[object, ...]:
+    facts, dockerfiles = read_project_but_dockerfiles(root)
+    collector = WaiverCollector(catalogue())
+    findings = detect_streaming(catalogue(), facts, dockerfiles, collector)
+    waivers, problems = collector.finish(facts)
+    return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
+
+
+@pytest.mark.parametrize("batch", [3, 500])
+def test_a_forked_share_gives_the_results_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[int], batch: int
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", batch)
+    shared = _scan_forked(tree)
+    assert forking == [1]
+    assert list(shared[0]) == list(whole[0])
+    assert shared == whole
+    assert len(whole[2]) == 1  # the waiver in a Dockerfile the child read came back
+    assert any("build.no-such-item" in problem.reason for problem in whole[1])
+
+
+def test_a_failing_child_leaves_the_work_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[int]
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+    parent = os.getpid()
+    real = engine._Batches.share
+
+    def share(self: engine._Batches, paths: list[str]) -> engine._Share:
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out of memory")
+        return real(self, paths)
+
+    monkeypatch.setattr(engine._Batches, "share", share)
+    assert _scan_forked(tree) == whole
+    assert forking == [1]
+
+
+def test_a_detector_failing_in_the_child_fails_its_item_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[int]
+) -> None:
+    tree = _every_fixture(tmp_path)
+    parent = os.getpid()
+    real = engine._run
+
+    def run(item: object, facts: object, detectors: object) -> object:
+        if os.getpid() != parent and getattr(item, "id", "") == "build.non-root-user":
+            raise ValueError("no user here")
+        return real(item, facts, detectors)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_run", run)
+    findings = _scan_forked(tree)[0]
+    assert forking == [1]
+    assert [f.reason for f in findings["build.non-root-user"]] == [  # type: ignore[index]
+        "detector final_user failed: no user here"
+    ]
+
+
+def test_no_child_for_a_plain_callback_or_beside_other_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[int]
+) -> None:
+    tree = _every_fixture(tmp_path)
+    facts, dockerfiles = read_project_but_dockerfiles(tree)
+    seen: list[str] = []
+
+    def on_dockerfile(dockerfile: Dockerfile) -> None:
+        seen.append(dockerfile.path)
+
+    detect_streaming(catalogue(), facts, dockerfiles, on_dockerfile)
+    assert sorted(seen) == sorted(dockerfiles)
+    assert forking == []
+
+    monkeypatch.undo()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked.can_fork()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_child_hands_back_what_its_work_returned() -> None:
+    child = forked.Forked(lambda: {"pid": os.getpid(), "data": list(range(100_000))})
+    result = child.result()
+    assert result is not None
+    assert result["pid"] != os.getpid()
+    assert result["data"] == list(range(100_000))  # more than a pipe's buffer holds
+
+
+def test_a_child_that_raises_or_dies_gives_no_result() -> None:
+    def fail() -> None:
+        raise RuntimeError("broken")
+
+    assert forked.Forked(fail).result() is None
+    assert forked.Forked(lambda: os.kill(os.getpid(), 9)).result() is None
+    assert forked.Forked(lambda: threading.Lock()).result() is None  # does not pickle
+
+
+def test_a_cancelled_child_is_stopped_and_reaped() -> None:
+    child = forked.Forked(lambda: time.sleep(60))
+    pid = child._pid
+    assert pid is not None
+    child.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
