@@ -4,13 +4,15 @@ With a child judging the last of the Dockerfiles, the findings, problems and wai
 are those of judging every file in one process, in the same order; a child that fails
 or dies leaves the work to the parent, with the same results; a plain callback (which
 a child could not hand back) and a process running other threads never fork; the
-child's work comes back whole, and a child that raises, dies or is cancelled gives no
+child's work comes back whole (findings packed into columns, equal and sharing
+what they shared), and a child that raises, dies or is cancelled gives no
 result and leaves no process behind.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 from pathlib import Path
@@ -18,8 +20,9 @@ from pathlib import Path
 import pytest
 from test_big_trees import _every_fixture, _scan, catalogue
 
-from reviewtui.detect import engine, forked
+from reviewtui.detect import engine, forked, packed
 from reviewtui.detect.engine import detect_streaming
+from reviewtui.model import Evidence, Finding, Status, Target, TargetKind
 from reviewtui.project import read_project_but_dockerfiles
 from reviewtui.project.dockerfile import Dockerfile
 from reviewtui.waivers.collect import WaiverCollector
@@ -152,3 +155,22 @@ def test_a_cancelled_child_is_stopped_and_reaped() -> None:
     child.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_packed_findings_come_back_equal_and_sharing_what_they_shared() -> None:
+    target = Target(TargetKind.DOCKERFILE, "api/Dockerfile", "api/Dockerfile")
+    proof = (Evidence("api/Dockerfile", 3, "USER root"), Evidence("x", None, "v", "F.x"))
+    findings = {
+        "a": [
+            Finding(target, Status.FAIL, "runs as root", proof),
+            Finding(target, Status.PASS, "", ()),
+        ],
+        "b": [],
+        "c": [Finding(Target(TargetKind.PROJECT, "."), Status.UNKNOWN, "why", proof)],
+    }
+    back = packed.unpack(pickle.loads(pickle.dumps(packed.pack(findings))))
+    assert back == findings
+    assert list(back) == ["a", "b", "c"]
+    assert back["a"][0].target is back["a"][1].target
+    assert back["a"][0].evidence is back["c"][0].evidence
+    assert back["a"][0].evidence[1].line is None

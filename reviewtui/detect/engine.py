@@ -21,7 +21,7 @@ from typing import Protocol, Self, runtime_checkable
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
 from reviewtui.custom.schema import DockerfileMatch
-from reviewtui.detect import forked
+from reviewtui.detect import forked, packed
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
@@ -237,7 +237,8 @@ class _Batches:
         self.on_dockerfile, self.progress = listener, _Progress(None, 0)
         self.judge(paths, keep=False)
         errors = {item_id: str(error) for item_id, error in self.judged.errors.items()}
-        return _Share(self.judged.findings, errors, self.facts.problems[problems:], listener)
+        found = packed.pack(self.judged.findings)
+        return _Share(found, errors, self.facts.problems[problems:], listener)
 
     def take(self, child: forked.Forked[_Share], paths: Sequence[str]) -> None:
         """Add what ``child`` made of the Dockerfiles at ``paths``, as if judged here after
@@ -247,7 +248,7 @@ class _Batches:
             log.warning("the forked share of the Dockerfiles failed; judging them here")
             self.judge(paths, keep=False)
             return
-        for item_id, findings in share.findings.items():
+        for item_id, findings in packed.unpack(share.findings).items():
             if item_id not in self.judged.errors:
                 self.judged.findings[item_id] += findings
         for item_id, message in share.errors.items():
@@ -263,7 +264,7 @@ class _Share:
     """What a forked child made of its share of the Dockerfiles: each item's findings,
     the message of each detector that raised, the problems, and its listener's part."""
 
-    findings: dict[str, list[Finding]]
+    findings: packed.PackedFindings
     errors: dict[str, str]
     problems: list[Problem]
     listener: Listener | None

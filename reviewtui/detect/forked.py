@@ -50,16 +50,14 @@ class Forked(Generic[T]):
 
     def result(self) -> T | None:
         """What ``work()`` returned in the child, None if it did not return."""
+        # Loaded as it comes, never held whole: a big tree's findings are megabytes.
         try:
-            data = self._pipe.read()
+            result: T | None = pickle.load(self._pipe)
+        except Exception:  # noqa: BLE001 - a result cut short or damaged is no result
+            result = None
         finally:
             self._pipe.close()
-        if not self._reaped_cleanly() or not data:
-            return None
-        try:
-            return pickle.loads(data)  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - a damaged result is no result
-            return None
+        return result if self._reaped_cleanly() else None
 
     def cancel(self) -> None:
         """Stop the child if it still runs (the caller is giving up, e.g. on Ctrl-C)."""
@@ -88,9 +86,9 @@ def _serve(work: Callable[[], T], writing: int) -> None:
     """
     status = 1
     try:
-        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+        result = work()
         with os.fdopen(writing, "wb") as pipe:
-            pipe.write(data)
+            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         status = 0
     except BaseException:  # noqa: BLE001, S110 - the parent does the work itself
         pass

@@ -1,0 +1,142 @@
+"""Findings packed into columns, for their trip from a forked child to its parent.
+
+Pickled as objects, each finding and each evidence entry would travel with a tuple of
+its fields, and the unpickler keeps every such tuple until the whole load ends: on a big
+tree that doubles what the findings weigh at the parent's peak. Packed, the numbers go
+as arrays and only the strings and the few targets as objects; what was one object in
+the child (a target, an evidence tuple that findings share) is one object again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from reviewtui.model import Evidence, Finding, Status, Target
+
+_NO_LINE = -1
+
+
+@dataclasses.dataclass
+class PackedFindings:
+    """Each item's findings, as columns."""
+
+    items: list[str]
+    counts: array[int]
+    """How many findings each item has, in the order of ``items``."""
+    targets: list[Target]
+    statuses: list[Status]
+    # Per finding:
+    target: array[int]
+    status: array[int]
+    reason: list[str]
+    proof: array[int]
+    """The finding's evidence tuple, as an index into the proofs."""
+    # Per evidence tuple, the evidence it holds: ``proof_evidence[starts[i]:starts[i+1]]``.
+    starts: array[int]
+    proof_evidence: array[int]
+    # Per evidence entry:
+    path: list[str]
+    line: array[int]
+    snippet: list[str]
+    field: list[str]
+
+
+def pack(findings: dict[str, list[Finding]]) -> PackedFindings:
+    """``findings`` as columns."""
+    packed = PackedFindings(
+        [], array("q"), [], list(Status), array("q"), array("b"), [], array("q"),
+        array("q", [0]), array("q"), [], array("q"), [], [],
+    )  # fmt: skip
+    targets: dict[int, int] = {}
+    proofs: dict[int, int] = {}
+    evidence_index: dict[int, int] = {}
+    status_index = {status: index for index, status in enumerate(packed.statuses)}
+    for item_id, found in findings.items():
+        packed.items.append(item_id)
+        packed.counts.append(len(found))
+        for finding in found:
+            packed.target.append(_index(targets, finding.target, packed.targets))
+            packed.status.append(status_index[finding.status])
+            packed.reason.append(finding.reason)
+            packed.proof.append(_proof(packed, proofs, evidence_index, finding.evidence))
+    return packed
+
+
+def unpack(packed: PackedFindings) -> dict[str, list[Finding]]:
+    """The findings of :func:`pack`, sharing what they shared there."""
+    new_evidence = _maker(Evidence)
+    evidence = [
+        new_evidence(path, None if line == _NO_LINE else line, snippet, field)
+        for path, line, snippet, field in zip(
+            packed.path, packed.line, packed.snippet, packed.field, strict=True
+        )
+    ]
+    starts, held = packed.starts, packed.proof_evidence
+    proofs = [
+        tuple([evidence[index] for index in held[starts[at] : starts[at + 1]]])
+        for at in range(len(starts) - 1)
+    ]
+    new_finding = _maker(Finding)
+    targets, statuses = packed.targets, packed.statuses
+    every = [
+        new_finding(targets[target], statuses[status], reason, proofs[proof])
+        for target, status, reason, proof in zip(
+            packed.target, packed.status, packed.reason, packed.proof, strict=True
+        )
+    ]
+    findings: dict[str, list[Finding]] = {}
+    start = 0
+    for item_id, count in zip(packed.items, packed.counts, strict=True):
+        findings[item_id] = every[start : start + count]
+        start += count
+    return findings
+
+
+def _index(seen: dict[int, int], value: Target, into: list[Target]) -> int:
+    at = seen.get(id(value))
+    if at is None:
+        at = seen[id(value)] = len(into)
+        into.append(value)
+    return at
+
+
+def _proof(
+    packed: PackedFindings,
+    proofs: dict[int, int],
+    evidence_index: dict[int, int],
+    proof: tuple[Evidence, ...],
+) -> int:
+    """The index of ``proof`` among the packed evidence tuples, packed if new."""
+    at = proofs.get(id(proof))
+    if at is not None:
+        return at
+    for evidence in proof:
+        index = evidence_index.get(id(evidence))
+        if index is None:
+            index = evidence_index[id(evidence)] = len(packed.path)
+            packed.path.append(evidence.path)
+            packed.line.append(_NO_LINE if evidence.line is None else evidence.line)
+            packed.snippet.append(evidence.snippet)
+            packed.field.append(evidence.field)
+        packed.proof_evidence.append(index)
+    packed.starts.append(len(packed.proof_evidence))
+    at = proofs[id(proof)] = len(packed.starts) - 2
+    return at
+
+
+def _maker(cls: type) -> Callable[..., Any]:
+    """A function making a ``cls`` from its fields' values without ``__post_init__``: the
+    values were cleaned when the object was first made, in the child."""
+    setters = [getattr(cls, field.name).__set__ for field in dataclasses.fields(cls)]
+    new = object.__new__
+
+    def make(*values: object) -> Any:
+        made: Any = new(cls)
+        for setter, value in zip(setters, values, strict=True):
+            setter(made, value)
+        return made
+
+    return make
