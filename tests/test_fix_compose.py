@@ -2,7 +2,8 @@
 
 Every fixture under ``fixtures/fixes/compose`` is a small project whose compose file fails
 one item (``weak_service`` fails them all; ``unsafe_*`` fail items no fix can mend
-safely). The test copies the fixture, applies the item's fixes through the planner and
+safely). The reader the fixes use finds the same places and values as ruamel.yaml's full
+round trip. The test copies the fixture, applies the item's fixes through the planner and
 the writer, scans again with the project's reader and detectors, and compares answers
 and lines with what the case declares.
 """
@@ -13,11 +14,14 @@ import difflib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fix_helpers import answers, apply_fixes, changed_answers, failing
+from ruamel.yaml import YAML
 
-from reviewtui.fix.compose_edit import ComposeText, EditRefused
+from reviewtui.fix import compose_edit
+from reviewtui.fix.compose_edit import ComposeText, EditRefused, _plain
 from reviewtui.fix.compose_fixes import CHANGES
 from reviewtui.fix.plan import FixError, plan_files, propose
 from reviewtui.fix.registry import fixers
@@ -563,3 +567,33 @@ def test_an_edit_that_would_change_other_values_is_refused() -> None:
     assert doc.insert((), "c", {"d": [1, "two"]}).text == (
         "a: &shared\n  x: 1\nb: *shared\nc:\n  d:\n    - 1\n    - two\n"
     )
+
+
+_TRICKY = [
+    "services:\n  web:\n    ports: !reset []\n    environment: !override\n      A: 1\n",
+    "x-base: &b\n  restart: always  # why\nservices:\n  a:\n    <<: *b\n    cap_drop: [ALL]\n",
+    "services:\n  a:\n    command: >\n      folded\n      text\n\n    entrypoint: |\n      lit\n",
+    "services:\n  a:  # one\n    labels:\n      - 'a=b'   # two\n      - \"c=d\"\n# three\n",
+    "%YAML 1.2\n---\nservices:\n  a: &x {image: y, init: true}\n  b: *x\n...\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_the_fixes_reader_finds_the_places_and_values_of_the_full_round_trip(
+    text: str,
+) -> None:
+    def places(node: Any) -> Any:
+        here = (type(node).__name__, str(node.tag), node.start_mark.index, node.end_mark.index)
+        if isinstance(node.value, list):
+            return here + tuple(
+                tuple(places(part) for part in entry)
+                if isinstance(entry, tuple)
+                else places(entry)
+                for entry in node.value
+            )
+        return here + (node.value.replace("\a", ""),)  # the full round trip marks folds
+
+    full = YAML(typ="rt", pure=True)
+    fast = compose_edit._positions_reader()
+    assert places(fast.compose(text)) == places(full.compose(text))
+    assert ComposeText.parse(text).data == _plain(full.load(text))
