@@ -97,9 +97,13 @@ _LABEL = "reviewtui.benchmark"
 
 
 SCAN_VS_HADOLINT = 20.0
-"""The full scan must be at least this many times faster than hadolint."""
+"""The full scan of the corpus must be at least this many times faster than hadolint."""
 SCAN_VS_FLOOR = 3.0
-"""The full scan may take at most this many times the parse floor."""
+"""The full scan of the corpus may take at most this many times the parse floor."""
+RATIO_TARGETS_ON = "corpus"
+"""The tree the two ratios above are targets on: real projects. The synthetic tree's
+files are short and alike, so hadolint (which pays per file) is quick on them and the
+parse floor is most of a scan's work; its ratios are shown, with no target."""
 LINEAR_SLACK = 1.25
 """The marginal cost per file may grow this much from one size to the next."""
 FIRST_PAINT = 0.5
@@ -1291,16 +1295,17 @@ def part_scan(bench: Bench) -> list[Row]:
         scan = bench.scan(name).median
         hadolint = bench.measured_anchor("hadolint", name)
         floor = bench.measured_floor(name)
+        targets = name == RATIO_TARGETS_ON
         limit = f"≥ {SCAN_VS_HADOLINT:.0f}x faster than hadolint"
+        if hadolint is not None:
+            limit += f": ≤ {seconds(hadolint / SCAN_VS_HADOLINT)}"
         rows.append(
             Row(
                 section,
                 f"reviewtui scan, median of {bench.runs}",
                 seconds(scan),
-                limit
-                if hadolint is None
-                else f"{limit}: ≤ {seconds(hadolint / SCAN_VS_HADOLINT)}",
-                None if hadolint is None else hadolint / scan >= SCAN_VS_HADOLINT,
+                limit if targets else "",
+                hadolint / scan >= SCAN_VS_HADOLINT if targets and hadolint else None,
                 faster(hadolint, scan),
             )
         )
@@ -1309,8 +1314,8 @@ def part_scan(bench: Bench) -> list[Row]:
                 section,
                 "reviewtui scan ÷ parse floor",
                 "·" if floor is None else f"{scan / floor:.1f}x",
-                f"≤ {SCAN_VS_FLOOR:.0f}x",
-                None if floor is None else scan / floor <= SCAN_VS_FLOOR,
+                f"≤ {SCAN_VS_FLOOR:.0f}x" if targets else "",
+                scan / floor <= SCAN_VS_FLOOR if targets and floor else None,
             )
         )
         compose = bench_compose(name)
