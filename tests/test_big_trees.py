@@ -36,6 +36,8 @@ from reviewtui.checklists import Catalogue, load_catalogue
 from reviewtui.detect import compose_checks, dockerfile_checks, engine
 from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
+from reviewtui.live.facts import EngineFacts
+from reviewtui.live.hosts import Endpoint
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
 from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
@@ -82,6 +84,7 @@ def _scan_streaming(
     """:func:`_scan` as a review's scan does it: the Dockerfiles read batch by batch."""
     facts, dockerfiles = read_project_but_dockerfiles(root)
     collector = WaiverCollector(catalogue())
+    collector.compose(facts)
     findings = detect_streaming(catalogue(), facts, dockerfiles, collector.dockerfile)
     waivers, problems = collector.finish(facts)
     return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
@@ -99,6 +102,11 @@ def _every_fixture(into: Path) -> Path:
         (waived / name / "Dockerfile").write_text(
             f"FROM alpine:3.20\n# reviewtui: ignore={item} binds port 80\nUSER root\n"
         )
+    (waived / "compose.yaml").write_text(
+        "services:\n"
+        "  # reviewtui: ignore=runtime.not-privileged the lab's own machine\n"
+        "  web:\n    image: alpine:3.20\n    privileged: true\n"
+    )
     return tree
 
 
@@ -113,7 +121,7 @@ def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
     assert list(streamed[0]) == list(whole[0])  # the items in the same order too
     assert streamed == whole
     assert sum(len(found) for found in whole[0].values()) > 1000
-    assert len(whole[2]) == 1  # a waiver compared, and the problem of the other one
+    assert len(whole[2]) == 2  # the waivers compared, and the problem of the other one
     assert [p.path for p in whole[1] if "build.no-such-item" in p.reason] == [
         "waived/web/Dockerfile"
     ]
@@ -157,6 +165,26 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
     assert facts.dockerfiles == []
     gc.collect()
     assert [ref() for ref in kept] == [None] * len(dockerfiles)
+
+
+def test_the_compose_projects_go_once_their_items_are_judged_unless_engines_were_read(
+    tmp_path: Path,
+) -> None:
+    tree = _every_fixture(tmp_path)
+    facts, dockerfiles = read_project_but_dockerfiles(tree)
+    kept = [weakref.ref(project) for project in facts.compose_projects]
+    assert kept
+    detect_streaming(catalogue(), facts, dockerfiles)
+    assert facts.compose_projects == []
+    gc.collect()
+    assert [ref() for ref in kept] == [None] * len(kept)
+
+    live, dockerfiles = read_project_but_dockerfiles(tree)
+    projects = list(live.compose_projects)
+    endpoint = Endpoint("h", "unix:///x.sock", "test")
+    live.engines = [EngineFacts(endpoint, "2026-01-01T00:00:00Z", error="refused")]
+    detect_streaming(catalogue(), live, dockerfiles)
+    assert live.compose_projects == projects  # the live items compare them with containers
 
 
 def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(

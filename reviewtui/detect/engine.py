@@ -94,7 +94,9 @@ def detect_streaming(
     before the other Dockerfiles are read; the derived items are judged last. Each
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
     its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
-    without Dockerfiles.
+    without Dockerfiles, and without compose projects unless engines were read (they go
+    once their items are judged, see :func:`_compose_done`; take what else needs them,
+    such as the compose files' waivers, before).
     """
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
@@ -115,7 +117,9 @@ def detect_streaming(
         whole = [item for item in whole if item.detector not in DERIVED]
         _detect_items(whole, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
-        settle()  # the built Dockerfiles are gone; the findings live on
+        if _compose_done(facts):
+            facts.let_compose_go()
+        settle()  # the built Dockerfiles (and the compose projects) are gone; findings live on
         reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
         _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:
@@ -200,6 +204,18 @@ def _judges_each_dockerfile(item: Item, detectors: dict[str, Detector]) -> bool:
         return isinstance(item.match, DockerfileMatch)
     own = dockerfile_detectors().get(item.detector)
     return own is not None and detectors.get(item.detector) is own
+
+
+def _compose_done(facts: ProjectFacts) -> bool:
+    """Whether, once the items judged whole are, nothing left to judge reads the compose
+    projects, so that they need not stay in memory beside every finding.
+
+    The Dockerfiles judged after them are built by no service (see
+    :func:`_built_dockerfiles`), so the build contexts compose gives have nothing for
+    them; what is left of the compose projects' use compares their services with the
+    containers of the engines read, so they stay for a live review.
+    """
+    return not facts.engines
 
 
 def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:

@@ -60,6 +60,13 @@ class ProjectFacts:
         self.dockerfiles = []
         self._indexes.pop("dockerfiles", None)
 
+    def let_compose_go(self) -> None:
+        """Drop the compose projects, and what was derived from them that would keep them."""
+        gone = self.compose_projects
+        self.compose_projects = []
+        for name in [name for name, kept in self._derived.items() if kept[0] is gone]:
+            del self._derived[name]
+
     def _index(self, name: str, entries: list[Any]) -> dict[str, Any]:
         """``entries`` by path, the first of each path, made again when the list grew or
         was replaced: a lookup per compose service must not scan thousands of files."""
