@@ -22,7 +22,7 @@ import gc
 import hashlib
 import shutil
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -144,14 +144,20 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
         }
     ]
     assert built and len(built) < len(dockerfiles)
-    real = compose_checks.DETECTORS["runtime_user"]
-    seen_by_services: list[list[str]] = []
+    seen_by_services: dict[str, list[list[str]]] = {}
 
-    def runtime_user(facts: ProjectFacts) -> list[Finding]:
-        seen_by_services.append([dockerfile.path for dockerfile in facts.dockerfiles])
-        return real(facts)
+    def watched(name: str) -> Callable[[ProjectFacts], list[Finding]]:
+        real = compose_checks.DETECTORS[name]
 
-    monkeypatch.setitem(compose_checks.DETECTORS, "runtime_user", runtime_user)
+        def detector(facts: ProjectFacts) -> list[Finding]:
+            seen = seen_by_services.setdefault(name, [])
+            seen.append([dockerfile.path for dockerfile in facts.dockerfiles])
+            return real(facts)
+
+        return detector
+
+    for name in ("runtime_user", "privileged"):
+        monkeypatch.setitem(compose_checks.DETECTORS, name, watched(name))
     kept: list[weakref.ref[Dockerfile]] = []
     seen: list[str] = []
 
@@ -161,8 +167,12 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
 
     detect_streaming(catalogue(), facts, dockerfiles, on_dockerfile)
     assert seen == built + [rel for rel in dockerfiles if rel not in built]
-    assert seen_by_services == [built]
+    # Only the items looking into the built Dockerfiles see them: they go before the rest.
+    assert "runtime_user" in compose_checks.LOOKING_INTO_DOCKERFILES
+    assert seen_by_services == {"runtime_user": [built], "privileged": [[]]}
     assert facts.dockerfiles == []
+    with pytest.raises(LookupError):
+        facts.dockerfile(built[0])
     gc.collect()
     assert [ref() for ref in kept] == [None] * len(dockerfiles)
 

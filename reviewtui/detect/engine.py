@@ -23,6 +23,7 @@ from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
     all_detectors,
+    built_dockerfile_readers,
     check_catalogue,
     dockerfile_detectors,
     live_detectors,
@@ -89,9 +90,10 @@ def detect_streaming(
     The items a Dockerfile detector answers judge each file on its own (with the rest of
     the project: compose's build contexts, the .dockerignore files), so each batch is
     read, judged by those items and let go. The Dockerfiles a compose service builds
-    come first: they stay in ``facts.dockerfiles`` while the items about services (and
-    the project's other items) are judged, since those look into them, and then go too,
-    before the other Dockerfiles are read; the derived items are judged last. Each
+    come first: they stay in ``facts.dockerfiles`` while the items whose detectors look
+    into them (:func:`~reviewtui.detect.registry.built_dockerfile_readers`) are judged,
+    and then go too, before the project's other items are judged and the other
+    Dockerfiles read (looking one up then raises); the derived items are judged last. Each
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
     its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
     without Dockerfiles, and without compose projects unless engines were read (they go
@@ -115,11 +117,18 @@ def detect_streaming(
         whole = [item for item in automatic if item.id not in judged_per_file]
         derived = [item for item in whole if item.detector in DERIVED]
         whole = [item for item in whole if item.detector not in DERIVED]
-        _detect_items(whole, facts, detectors, live, results, counted.item)
+        # The items that look into the built Dockerfiles first, so that those are gone
+        # before the other items' findings are made.
+        readers = built_dockerfile_readers()
+        into = [item for item in whole if item.detector in readers]
+        _detect_items(into, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
+        settle()  # the built Dockerfiles are gone; the findings live on
+        rest = [item for item in whole if item.detector not in readers]
+        _detect_items(rest, facts, detectors, live, results, counted.item)
         if _compose_done(facts):
             facts.let_compose_go()
-        settle()  # the built Dockerfiles (and the compose projects) are gone; findings live on
+            settle()  # the compose projects are gone too
         reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
         _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:

@@ -42,6 +42,11 @@ def dockerfile_detectors() -> dict[str, Detector]:
     return dict(dockerfile_checks.DETECTORS)
 
 
+def built_dockerfile_readers() -> frozenset[str]:
+    """The names of the detectors that look into the Dockerfiles compose services build."""
+    return compose_checks.LOOKING_INTO_DOCKERFILES
+
+
 def live_detectors() -> dict[str, Detector]:
     """Every detector that reads live engines, by the name of the item's detector.
 

@@ -45,4 +45,9 @@ DETECTORS: dict[str, Detector] = {
 }
 """Every compose detector, by the names the checklists use."""
 
-__all__ = ["DETECTORS", "is_root_user"]
+LOOKING_INTO_DOCKERFILES = frozenset({"runtime_user", "service_healthcheck", "init_process"})
+"""The detectors that look into the Dockerfile a service builds (through
+:func:`~reviewtui.detect.compose_checks.builds.built_stage`); a scan judges their items
+while those Dockerfiles are in memory, and lets them go before the other items."""
+
+__all__ = ["DETECTORS", "LOOKING_INTO_DOCKERFILES", "is_root_user"]
