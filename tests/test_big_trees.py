@@ -111,12 +111,13 @@ def _every_fixture(into: Path) -> Path:
 
 
 @pytest.mark.parametrize("batch", [1, 3, 500])
-def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
+def test_judging_dockerfiles_and_compose_projects_batch_by_batch_gives_the_same_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     tree = _every_fixture(tmp_path)
     whole = _scan(tree)
     monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", batch)
+    monkeypatch.setattr(engine, "COMPOSE_PROJECTS_PER_BATCH", batch)
     streamed = _scan_streaming(tree)
     assert list(streamed[0]) == list(whole[0])  # the items in the same order too
     assert streamed == whole
@@ -195,6 +196,27 @@ def test_the_compose_projects_go_once_their_items_are_judged_unless_engines_were
     live.engines = [EngineFacts(endpoint, "2026-01-01T00:00:00Z", error="refused")]
     detect_streaming(catalogue(), live, dockerfiles)
     assert live.compose_projects == projects  # the live items compare them with containers
+
+
+def test_a_compose_detector_failing_in_a_later_batch_fails_its_item_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = _every_fixture(tmp_path)
+    real = compose_checks.DETECTORS["privileged"]
+    last = read_project_but_dockerfiles(tree)[0].compose_projects[-1].path
+
+    def breaks_on_the_last(facts: ProjectFacts) -> list[Finding]:
+        if any(project.path == last for project in facts.compose_projects):
+            raise ValueError("no such service")
+        return real(facts)
+
+    monkeypatch.setitem(compose_checks.DETECTORS, "privileged", breaks_on_the_last)
+    monkeypatch.setattr(engine, "COMPOSE_PROJECTS_PER_BATCH", 2)
+    whole, streamed = _scan(tree), _scan_streaming(tree)
+    assert streamed == whole
+    failed = whole[0]["runtime.not-privileged"]
+    assert [f.reason for f in failed] == ["detector privileged failed: no such service"]
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(

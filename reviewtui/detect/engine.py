@@ -18,13 +18,14 @@ from collections.abc import Callable, Sequence
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
-from reviewtui.custom.schema import DockerfileMatch
+from reviewtui.custom.schema import ComposeMatch, DockerfileMatch
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
     all_detectors,
     built_dockerfile_readers,
     check_catalogue,
+    compose_detectors,
     dockerfile_detectors,
     live_detectors,
 )
@@ -39,6 +40,9 @@ _DIGITS = re.compile(r"(\d+)")
 
 DOCKERFILES_PER_BATCH = 500
 """Dockerfiles :func:`detect_streaming` reads and judges before it lets them go."""
+
+COMPOSE_PROJECTS_PER_BATCH = 100
+"""Compose projects :func:`detect_streaming` judges before it lets them go."""
 
 StepProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)``, as the readers of a project call it."""
@@ -96,9 +100,10 @@ def detect_streaming(
     Dockerfiles read (looking one up then raises); the derived items are judged last. Each
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
     its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
-    without Dockerfiles, and without compose projects unless engines were read (they go
-    once their items are judged, see :func:`_compose_done`; take what else needs them,
-    such as the compose files' waivers, before).
+    without Dockerfiles, and without compose projects unless engines were read (they go a
+    batch at a time as their items are judged, see :func:`_judge_by_compose_project` and
+    :func:`_compose_done`; take what else needs them, such as the compose files' waivers,
+    before).
     """
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
@@ -125,10 +130,10 @@ def detect_streaming(
         facts.let_dockerfiles_go()
         settle()  # the built Dockerfiles are gone; the findings live on
         rest = [item for item in whole if item.detector not in readers]
-        _detect_items(rest, facts, detectors, live, results, counted.item)
         if _compose_done(facts):
-            facts.let_compose_go()
-            settle()  # the compose projects are gone too
+            _judge_by_compose_project(rest, facts, detectors, live, results, counted)
+        else:
+            _detect_items(rest, facts, detectors, live, results, counted.item)
         reading.judge([rel for rel in dockerfile_paths if rel not in built], keep=False)
         _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:
@@ -180,7 +185,10 @@ class _Batches:
             if self.on_dockerfile is not None:
                 for dockerfile in batch:
                     self.on_dockerfile(dockerfile)
-            _judge_batch(self.items, self.facts, batch, self.detectors, self.judged)
+            # The batch's own facts: the same lists but for the Dockerfiles.
+            view = dataclasses.replace(self.facts, dockerfiles=batch)
+            _judge_view(self.items, view, self.detectors, self.judged)
+            del view
             if keep:
                 for dockerfile in batch:
                     dockerfile.memo.clear()  # caches of this batch's judging
@@ -215,9 +223,44 @@ def _judges_each_dockerfile(item: Item, detectors: dict[str, Detector]) -> bool:
     return own is not None and detectors.get(item.detector) is own
 
 
+def _judge_by_compose_project(
+    items: list[Item],
+    facts: ProjectFacts,
+    detectors: dict[str, Detector],
+    live: dict[str, Detector],
+    results: dict[str, list[Finding]],
+    progress: _Progress,
+) -> None:
+    """Judge ``items`` and let the compose projects go: the items that judge each project
+    on its own a batch of projects at a time, each batch let go once judged, so that the
+    projects shrink while their findings grow; the other items first, with them all."""
+    each = [item for item in items if _judges_each_compose_project(item, detectors)]
+    judged = _Judged({item.id: [] for item in each})
+    others = [item for item in items if item.id not in judged.findings]
+    _detect_items(others, facts, detectors, live, results, progress.item)
+    waiting = facts.compose_projects
+    facts.let_compose_go()
+    while waiting:
+        batch = waiting[:COMPOSE_PROJECTS_PER_BATCH]
+        waiting = waiting[COMPOSE_PROJECTS_PER_BATCH:]
+        _judge_view(each, dataclasses.replace(facts, compose_projects=batch), detectors, judged)
+        del batch  # before settle(), which would freeze what is still referred to
+        settle()  # the batch's projects are gone; their findings live on
+    _detect_items(each, facts, detectors, live, results, progress.item, judged)
+
+
+def _judges_each_compose_project(item: Item, detectors: dict[str, Detector]) -> bool:
+    """Whether the item's findings are per compose service, each from that service's
+    project (and the project's other facts) alone: a compose detector, or a compose rule."""
+    if item.detector is None:
+        return isinstance(item.match, ComposeMatch)
+    own = compose_detectors().get(item.detector)
+    return own is not None and detectors.get(item.detector) is own
+
+
 def _compose_done(facts: ProjectFacts) -> bool:
-    """Whether, once the items judged whole are, nothing left to judge reads the compose
-    projects, so that they need not stay in memory beside every finding.
+    """Whether, once the project's items are judged, nothing left to judge reads the
+    compose projects, so that they need not stay in memory beside every finding.
 
     The Dockerfiles judged after them are built by no service (see
     :func:`_built_dockerfiles`), so the build contexts compose gives have nothing for
@@ -248,16 +291,11 @@ def _read_batch(facts: ProjectFacts, paths: Sequence[str]) -> list[Dockerfile]:
     return batch
 
 
-def _judge_batch(
-    items: list[Item],
-    facts: ProjectFacts,
-    batch: list[Dockerfile],
-    detectors: dict[str, Detector],
-    judged: _Judged,
+def _judge_view(
+    items: list[Item], view: ProjectFacts, detectors: dict[str, Detector], judged: _Judged
 ) -> None:
-    """Add each item's findings about the Dockerfiles of ``batch`` to ``judged``."""
-    # The batch's own facts: the same lists but for the Dockerfiles, so the same problems.
-    view = dataclasses.replace(facts, dockerfiles=batch)
+    """Add each item's findings about ``view`` (the facts with one batch of their
+    Dockerfiles or compose projects, the same lists otherwise) to ``judged``."""
     for item in items:
         if item.id in judged.errors:
             continue

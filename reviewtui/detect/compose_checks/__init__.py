@@ -50,4 +50,8 @@ LOOKING_INTO_DOCKERFILES = frozenset({"runtime_user", "service_healthcheck", "in
 :func:`~reviewtui.detect.compose_checks.builds.built_stage`); a scan judges their items
 while those Dockerfiles are in memory, and lets them go before the other items."""
 
-__all__ = ["DETECTORS", "LOOKING_INTO_DOCKERFILES", "is_root_user"]
+ALSO_JUDGING_DAEMONS = frozenset({"ulimits"})
+"""The detectors that give a finding per daemon.json as well as one per service: what
+they find is not what each compose project gives on its own."""
+
+__all__ = ["ALSO_JUDGING_DAEMONS", "DETECTORS", "LOOKING_INTO_DOCKERFILES", "is_root_user"]
