@@ -206,6 +206,9 @@ def test_a_compose_detector_failing_in_a_later_batch_fails_its_item_as_before(
     last = read_project_but_dockerfiles(tree)[0].compose_projects[-1].path
 
     def breaks_on_the_last(facts: ProjectFacts) -> list[Finding]:
+        if facts.dockerfiles_gone:  # a batch of projects, judged after the Dockerfiles
+            with pytest.raises(LookupError):
+                facts.dockerfile("Dockerfile")
         if any(project.path == last for project in facts.compose_projects):
             raise ValueError("no such service")
         return real(facts)

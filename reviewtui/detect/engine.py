@@ -186,7 +186,7 @@ class _Batches:
                 for dockerfile in batch:
                     self.on_dockerfile(dockerfile)
             # The batch's own facts: the same lists but for the Dockerfiles.
-            view = dataclasses.replace(self.facts, dockerfiles=batch)
+            view = dataclasses.replace(self.facts, dockerfiles=batch, dockerfiles_gone=False)
             _judge_view(self.items, view, self.detectors, self.judged)
             del view
             if keep:

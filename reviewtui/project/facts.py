@@ -31,6 +31,8 @@ class ProjectFacts:
     ``scanner_reports`` holds the vulnerability scanner reports named on the command line,
     found in the project or written by scanners run for the review. ``engines`` holds
     what the Docker engines of a live review answered (empty without ``--live``).
+    ``dockerfiles_gone`` says that a scan let the Dockerfiles go (see
+    :meth:`let_dockerfiles_go`): looking one up then raises.
     """
 
     root: Path
@@ -49,8 +51,7 @@ class ProjectFacts:
     _derived: dict[str, tuple[list[Any], int, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    # Not copied by dataclasses.replace(): the facts of a batch hold their own Dockerfiles.
-    _dockerfiles_gone: bool = field(default=False, init=False, repr=False, compare=False)
+    dockerfiles_gone: bool = field(default=False, repr=False, compare=False)
 
     def dockerfile(self, rel: str) -> Dockerfile | None:
         """The parsed Dockerfile at this relative path, if there is one.
@@ -58,7 +59,7 @@ class ProjectFacts:
         Raises LookupError once the Dockerfiles were let go: None would tell a detector
         that the file is not in the project.
         """
-        if self._dockerfiles_gone:
+        if self.dockerfiles_gone:
             raise LookupError(f"{rel} was looked up after the Dockerfiles were let go")
         found: Dockerfile | None = self._index("dockerfiles", self.dockerfiles).get(rel)
         return found
@@ -67,7 +68,7 @@ class ProjectFacts:
         """Drop the parsed Dockerfiles, and the index of them that would keep them."""
         self.dockerfiles = []
         self._indexes.pop("dockerfiles", None)
-        self._dockerfiles_gone = True
+        self.dockerfiles_gone = True
 
     def let_compose_go(self) -> None:
         """Drop the compose projects, and what was derived from them that would keep them."""
