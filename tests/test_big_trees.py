@@ -22,7 +22,7 @@ import gc
 import hashlib
 import shutil
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +36,8 @@ from reviewtui.checklists import Catalogue, load_catalogue
 from reviewtui.detect import compose_checks, dockerfile_checks, engine
 from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
+from reviewtui.live.facts import EngineFacts
+from reviewtui.live.hosts import Endpoint
 from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
 from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
@@ -82,6 +84,7 @@ def _scan_streaming(
     """:func:`_scan` as a review's scan does it: the Dockerfiles read batch by batch."""
     facts, dockerfiles = read_project_but_dockerfiles(root)
     collector = WaiverCollector(catalogue())
+    collector.compose(facts)
     findings = detect_streaming(catalogue(), facts, dockerfiles, collector.dockerfile)
     waivers, problems = collector.finish(facts)
     return findings, sorted(set(facts.problems) | set(problems), key=str), waivers
@@ -99,21 +102,27 @@ def _every_fixture(into: Path) -> Path:
         (waived / name / "Dockerfile").write_text(
             f"FROM alpine:3.20\n# reviewtui: ignore={item} binds port 80\nUSER root\n"
         )
+    (waived / "compose.yaml").write_text(
+        "services:\n"
+        "  # reviewtui: ignore=runtime.not-privileged the lab's own machine\n"
+        "  web:\n    image: alpine:3.20\n    privileged: true\n"
+    )
     return tree
 
 
 @pytest.mark.parametrize("batch", [1, 3, 500])
-def test_judging_dockerfiles_batch_by_batch_gives_the_same_results(
+def test_judging_dockerfiles_and_compose_projects_batch_by_batch_gives_the_same_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     tree = _every_fixture(tmp_path)
     whole = _scan(tree)
     monkeypatch.setattr(engine, "DOCKERFILES_PER_BATCH", batch)
+    monkeypatch.setattr(engine, "COMPOSE_PROJECTS_PER_BATCH", batch)
     streamed = _scan_streaming(tree)
     assert list(streamed[0]) == list(whole[0])  # the items in the same order too
     assert streamed == whole
     assert sum(len(found) for found in whole[0].values()) > 1000
-    assert len(whole[2]) == 1  # a waiver compared, and the problem of the other one
+    assert len(whole[2]) == 2  # the waivers compared, and the problem of the other one
     assert [p.path for p in whole[1] if "build.no-such-item" in p.reason] == [
         "waived/web/Dockerfile"
     ]
@@ -136,14 +145,20 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
         }
     ]
     assert built and len(built) < len(dockerfiles)
-    real = compose_checks.DETECTORS["runtime_user"]
-    seen_by_services: list[list[str]] = []
+    seen_by_services: dict[str, list[list[str]]] = {}
 
-    def runtime_user(facts: ProjectFacts) -> list[Finding]:
-        seen_by_services.append([dockerfile.path for dockerfile in facts.dockerfiles])
-        return real(facts)
+    def watched(name: str) -> Callable[[ProjectFacts], list[Finding]]:
+        real = compose_checks.DETECTORS[name]
 
-    monkeypatch.setitem(compose_checks.DETECTORS, "runtime_user", runtime_user)
+        def detector(facts: ProjectFacts) -> list[Finding]:
+            seen = seen_by_services.setdefault(name, [])
+            seen.append([dockerfile.path for dockerfile in facts.dockerfiles])
+            return real(facts)
+
+        return detector
+
+    for name in ("runtime_user", "privileged"):
+        monkeypatch.setitem(compose_checks.DETECTORS, name, watched(name))
     kept: list[weakref.ref[Dockerfile]] = []
     seen: list[str] = []
 
@@ -153,10 +168,58 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
 
     detect_streaming(catalogue(), facts, dockerfiles, on_dockerfile)
     assert seen == built + [rel for rel in dockerfiles if rel not in built]
-    assert seen_by_services == [built]
+    # Only the items looking into the built Dockerfiles see them: they go before the rest.
+    assert "runtime_user" in compose_checks.LOOKING_INTO_DOCKERFILES
+    assert seen_by_services == {"runtime_user": [built], "privileged": [[]]}
     assert facts.dockerfiles == []
+    with pytest.raises(LookupError):
+        facts.dockerfile(built[0])
     gc.collect()
     assert [ref() for ref in kept] == [None] * len(dockerfiles)
+
+
+def test_the_compose_projects_go_once_their_items_are_judged_unless_engines_were_read(
+    tmp_path: Path,
+) -> None:
+    tree = _every_fixture(tmp_path)
+    facts, dockerfiles = read_project_but_dockerfiles(tree)
+    kept = [weakref.ref(project) for project in facts.compose_projects]
+    assert kept
+    detect_streaming(catalogue(), facts, dockerfiles)
+    assert facts.compose_projects == []
+    gc.collect()
+    assert [ref() for ref in kept] == [None] * len(kept)
+
+    live, dockerfiles = read_project_but_dockerfiles(tree)
+    projects = list(live.compose_projects)
+    endpoint = Endpoint("h", "unix:///x.sock", "test")
+    live.engines = [EngineFacts(endpoint, "2026-01-01T00:00:00Z", error="refused")]
+    detect_streaming(catalogue(), live, dockerfiles)
+    assert live.compose_projects == projects  # the live items compare them with containers
+
+
+def test_a_compose_detector_failing_in_a_later_batch_fails_its_item_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = _every_fixture(tmp_path)
+    real = compose_checks.DETECTORS["privileged"]
+    last = read_project_but_dockerfiles(tree)[0].compose_projects[-1].path
+
+    def breaks_on_the_last(facts: ProjectFacts) -> list[Finding]:
+        if facts.dockerfiles_gone:  # a batch of projects, judged after the Dockerfiles
+            with pytest.raises(LookupError):
+                facts.dockerfile("Dockerfile")
+        if any(project.path == last for project in facts.compose_projects):
+            raise ValueError("no such service")
+        return real(facts)
+
+    monkeypatch.setitem(compose_checks.DETECTORS, "privileged", breaks_on_the_last)
+    monkeypatch.setattr(engine, "COMPOSE_PROJECTS_PER_BATCH", 2)
+    whole, streamed = _scan(tree), _scan_streaming(tree)
+    assert streamed == whole
+    failed = whole[0]["runtime.not-privileged"]
+    assert [f.reason for f in failed] == ["detector privileged failed: no such service"]
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_detector_failing_in_a_later_batch_fails_its_item_as_before(

@@ -20,13 +20,15 @@ from typing import Protocol, Self, runtime_checkable
 
 from reviewtui.checklists import Catalogue, Item
 from reviewtui.custom.matchers import run_match
-from reviewtui.custom.schema import DockerfileMatch
+from reviewtui.custom.schema import ComposeMatch, DockerfileMatch
 from reviewtui.detect import forked, packed
 from reviewtui.detect.drift import DERIVED
 from reviewtui.detect.registry import (
     Detector,
     all_detectors,
+    built_dockerfile_readers,
     check_catalogue,
+    compose_detectors,
     dockerfile_detectors,
     live_detectors,
 )
@@ -45,6 +47,9 @@ DOCKERFILES_PER_BATCH = 500
 FORK_FROM = 200
 """The fewest Dockerfiles worth a forked child's share of the judging: forking and
 handing the findings back cost some 20 ms, a Dockerfile 1 ms or so."""
+
+COMPOSE_PROJECTS_PER_BATCH = 100
+"""Compose projects :func:`detect_streaming` judges before it lets them go."""
 
 StepProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)``, as the readers of a project call it."""
@@ -112,12 +117,16 @@ def detect_streaming(
     The items a Dockerfile detector answers judge each file on its own (with the rest of
     the project: compose's build contexts, the .dockerignore files), so each batch is
     read, judged by those items and let go. The Dockerfiles a compose service builds
-    come first: they stay in ``facts.dockerfiles`` while the items about services (and
-    the project's other items) are judged, since those look into them, and then go too,
-    before the other Dockerfiles are read; the derived items are judged last. Each
+    come first: they stay in ``facts.dockerfiles`` while the items whose detectors look
+    into them (:func:`~reviewtui.detect.registry.built_dockerfile_readers`) are judged,
+    and then go too, before the project's other items are judged and the other
+    Dockerfiles read (looking one up then raises); the derived items are judged last. Each
     Dockerfile is given to ``on_dockerfile`` once it is read (the inline waivers are in
     its comments); what it could not read goes to ``facts.problems``. ``facts`` is left
-    without Dockerfiles.
+    without Dockerfiles, and without compose projects unless engines were read (they go a
+    batch at a time as their items are judged, see :func:`_judge_by_compose_project` and
+    :func:`_compose_done`; take what else needs them, such as the compose files' waivers,
+    before).
 
     Where a child may be forked (see :func:`.forked.can_fork`) and ``on_dockerfile`` is
     a :class:`Listener` or None, a child reads and judges the last of the other
@@ -144,9 +153,18 @@ def detect_streaming(
         whole = [item for item in automatic if item.id not in judged_per_file]
         derived = [item for item in whole if item.detector in DERIVED]
         whole = [item for item in whole if item.detector not in DERIVED]
-        _detect_items(whole, facts, detectors, live, results, counted.item)
+        # The items that look into the built Dockerfiles first, so that those are gone
+        # before the other items' findings are made.
+        readers = built_dockerfile_readers()
+        into = [item for item in whole if item.detector in readers]
+        _detect_items(into, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
         settle()  # the built Dockerfiles are gone; the findings live on
+        rest = [item for item in whole if item.detector not in readers]
+        if _compose_done(facts):
+            _judge_by_compose_project(rest, facts, detectors, live, results, counted)
+        else:
+            _detect_items(rest, facts, detectors, live, results, counted.item)
         reading.judge(here, keep=False)
         if child is not None:
             reading.take(child, there)
@@ -218,7 +236,10 @@ class _Batches:
             if hear is not None:
                 for dockerfile in batch:
                     hear(dockerfile)
-            _judge_batch(self.items, self.facts, batch, self.detectors, self.judged)
+            # The batch's own facts: the same lists but for the Dockerfiles.
+            view = dataclasses.replace(self.facts, dockerfiles=batch, dockerfiles_gone=False)
+            _judge_view(self.items, view, self.detectors, self.judged)
+            del view
             if keep:
                 for dockerfile in batch:
                     dockerfile.memo.clear()  # caches of this batch's judging
@@ -248,7 +269,7 @@ class _Batches:
             log.warning("the forked share of the Dockerfiles failed; judging them here")
             self.judge(paths, keep=False)
             return
-        for item_id, findings in packed.unpack(share.findings).items():
+        for item_id, findings in packed.unpack(share.findings):
             if item_id not in self.judged.errors:
                 self.judged.findings[item_id] += findings
         for item_id, message in share.errors.items():
@@ -295,6 +316,53 @@ def _judges_each_dockerfile(item: Item, detectors: dict[str, Detector]) -> bool:
     return own is not None and detectors.get(item.detector) is own
 
 
+def _judge_by_compose_project(
+    items: list[Item],
+    facts: ProjectFacts,
+    detectors: dict[str, Detector],
+    live: dict[str, Detector],
+    results: dict[str, list[Finding]],
+    progress: _Progress,
+) -> None:
+    """Judge ``items`` and let the compose projects go: the items that judge each project
+    on its own a batch of projects at a time, each batch let go once judged, so that the
+    projects shrink while their findings grow; the other items first, with them all."""
+    each = [item for item in items if _judges_each_compose_project(item, detectors)]
+    judged = _Judged({item.id: [] for item in each})
+    others = [item for item in items if item.id not in judged.findings]
+    _detect_items(others, facts, detectors, live, results, progress.item)
+    waiting = facts.compose_projects
+    facts.let_compose_go()
+    while waiting:
+        batch = waiting[:COMPOSE_PROJECTS_PER_BATCH]
+        waiting = waiting[COMPOSE_PROJECTS_PER_BATCH:]
+        _judge_view(each, dataclasses.replace(facts, compose_projects=batch), detectors, judged)
+        del batch  # before settle(), which would freeze what is still referred to
+        settle()  # the batch's projects are gone; their findings live on
+    _detect_items(each, facts, detectors, live, results, progress.item, judged)
+
+
+def _judges_each_compose_project(item: Item, detectors: dict[str, Detector]) -> bool:
+    """Whether the item's findings are per compose service, each from that service's
+    project (and the project's other facts) alone: a compose detector, or a compose rule."""
+    if item.detector is None:
+        return isinstance(item.match, ComposeMatch)
+    own = compose_detectors().get(item.detector)
+    return own is not None and detectors.get(item.detector) is own
+
+
+def _compose_done(facts: ProjectFacts) -> bool:
+    """Whether, once the project's items are judged, nothing left to judge reads the
+    compose projects, so that they need not stay in memory beside every finding.
+
+    The Dockerfiles judged after them are built by no service (see
+    :func:`_built_dockerfiles`), so the build contexts compose gives have nothing for
+    them; what is left of the compose projects' use compares their services with the
+    containers of the engines read, so they stay for a live review.
+    """
+    return not facts.engines
+
+
 def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:
     """The Dockerfiles compose services build: the service items look into them."""
     paths = set()
@@ -316,16 +384,11 @@ def _read_batch(facts: ProjectFacts, paths: Sequence[str]) -> list[Dockerfile]:
     return batch
 
 
-def _judge_batch(
-    items: list[Item],
-    facts: ProjectFacts,
-    batch: list[Dockerfile],
-    detectors: dict[str, Detector],
-    judged: _Judged,
+def _judge_view(
+    items: list[Item], view: ProjectFacts, detectors: dict[str, Detector], judged: _Judged
 ) -> None:
-    """Add each item's findings about the Dockerfiles of ``batch`` to ``judged``."""
-    # The batch's own facts: the same lists but for the Dockerfiles, so the same problems.
-    view = dataclasses.replace(facts, dockerfiles=batch)
+    """Add each item's findings about ``view`` (the facts with one batch of their
+    Dockerfiles or compose projects, the same lists otherwise) to ``judged``."""
     for item in items:
         if item.id in judged.errors:
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from reviewtui.model import Evidence, Finding, Status, Target
@@ -47,8 +47,8 @@ class PackedFindings:
 def pack(findings: dict[str, list[Finding]]) -> PackedFindings:
     """``findings`` as columns."""
     packed = PackedFindings(
-        [], array("q"), [], list(Status), array("q"), array("b"), [], array("q"),
-        array("q", [0]), array("q"), [], array("q"), [], [],
+        [], array("i"), [], list(Status), array("i"), array("b"), [], array("i"),
+        array("i", [0]), array("i"), [], array("q"), [], [],
     )  # fmt: skip
     targets: dict[int, int] = {}
     proofs: dict[int, int] = {}
@@ -65,8 +65,9 @@ def pack(findings: dict[str, list[Finding]]) -> PackedFindings:
     return packed
 
 
-def unpack(packed: PackedFindings) -> dict[str, list[Finding]]:
-    """The findings of :func:`pack`, sharing what they shared there."""
+def unpack(packed: PackedFindings) -> Iterator[tuple[str, list[Finding]]]:
+    """The findings of :func:`pack`, item by item, sharing what they shared there. The
+    columns are emptied as they are used: at the peak of a scan, megabytes."""
     new_evidence = _maker(Evidence)
     evidence = [
         new_evidence(path, None if line == _NO_LINE else line, snippet, field)
@@ -74,25 +75,25 @@ def unpack(packed: PackedFindings) -> dict[str, list[Finding]]:
             packed.path, packed.line, packed.snippet, packed.field, strict=True
         )
     ]
+    packed.path, packed.line, packed.snippet, packed.field = [], array("q"), [], []
     starts, held = packed.starts, packed.proof_evidence
     proofs = [
         tuple([evidence[index] for index in held[starts[at] : starts[at + 1]]])
         for at in range(len(starts) - 1)
     ]
+    del evidence
+    packed.starts, packed.proof_evidence = array("i"), array("i")
     new_finding = _maker(Finding)
     targets, statuses = packed.targets, packed.statuses
-    every = [
-        new_finding(targets[target], statuses[status], reason, proofs[proof])
-        for target, status, reason, proof in zip(
-            packed.target, packed.status, packed.reason, packed.proof, strict=True
-        )
-    ]
-    findings: dict[str, list[Finding]] = {}
+    target, status, reason, proof = packed.target, packed.status, packed.reason, packed.proof
     start = 0
     for item_id, count in zip(packed.items, packed.counts, strict=True):
-        findings[item_id] = every[start : start + count]
+        found = [
+            new_finding(targets[target[at]], statuses[status[at]], reason[at], proofs[proof[at]])
+            for at in range(start, start + count)
+        ]
         start += count
-    return findings
+        yield item_id, found
 
 
 def _index(seen: dict[int, int], value: Target, into: list[Target]) -> int:

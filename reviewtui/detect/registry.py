@@ -42,6 +42,22 @@ def dockerfile_detectors() -> dict[str, Detector]:
     return dict(dockerfile_checks.DETECTORS)
 
 
+def compose_detectors() -> dict[str, Detector]:
+    """The detectors that give one finding per compose service and nothing else, judged
+    on that service's compose project and the rest of the project only (never on another
+    compose project), by name."""
+    return {
+        name: detector
+        for name, detector in compose_checks.DETECTORS.items()
+        if name not in compose_checks.ALSO_JUDGING_DAEMONS
+    }
+
+
+def built_dockerfile_readers() -> frozenset[str]:
+    """The names of the detectors that look into the Dockerfiles compose services build."""
+    return compose_checks.LOOKING_INTO_DOCKERFILES
+
+
 def live_detectors() -> dict[str, Detector]:
     """Every detector that reads live engines, by the name of the item's detector.
 

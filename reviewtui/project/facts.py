@@ -31,6 +31,8 @@ class ProjectFacts:
     ``scanner_reports`` holds the vulnerability scanner reports named on the command line,
     found in the project or written by scanners run for the review. ``engines`` holds
     what the Docker engines of a live review answered (empty without ``--live``).
+    ``dockerfiles_gone`` says that a scan let the Dockerfiles go (see
+    :meth:`let_dockerfiles_go`): looking one up then raises.
     """
 
     root: Path
@@ -49,9 +51,16 @@ class ProjectFacts:
     _derived: dict[str, tuple[list[Any], int, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    dockerfiles_gone: bool = field(default=False, repr=False, compare=False)
 
     def dockerfile(self, rel: str) -> Dockerfile | None:
-        """The parsed Dockerfile at this relative path, if there is one."""
+        """The parsed Dockerfile at this relative path, if there is one.
+
+        Raises LookupError once the Dockerfiles were let go: None would tell a detector
+        that the file is not in the project.
+        """
+        if self.dockerfiles_gone:
+            raise LookupError(f"{rel} was looked up after the Dockerfiles were let go")
         found: Dockerfile | None = self._index("dockerfiles", self.dockerfiles).get(rel)
         return found
 
@@ -59,6 +68,14 @@ class ProjectFacts:
         """Drop the parsed Dockerfiles, and the index of them that would keep them."""
         self.dockerfiles = []
         self._indexes.pop("dockerfiles", None)
+        self.dockerfiles_gone = True
+
+    def let_compose_go(self) -> None:
+        """Drop the compose projects, and what was derived from them that would keep them."""
+        gone = self.compose_projects
+        self.compose_projects = []
+        for name in [name for name, kept in self._derived.items() if kept[0] is gone]:
+            del self._derived[name]
 
     def _index(self, name: str, entries: list[Any]) -> dict[str, Any]:
         """``entries`` by path, the first of each path, made again when the list grew or

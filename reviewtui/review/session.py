@@ -247,6 +247,7 @@ class ReviewSession:
         # The Dockerfiles are read while the items are judged, a batch at a time, so a
         # big tree's parsed files are never all in memory; their waivers are taken then.
         waivers = WaiverCollector(self.catalogue)
+        waivers.compose(facts)  # while the compose projects are there: detection drops them
         findings = detect_streaming(self.catalogue, facts, dockerfiles, waivers, progress=progress)
         self.review.findings = findings
         self.scanned_digests = _file_digests(self.root, findings)

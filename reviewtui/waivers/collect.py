@@ -36,12 +36,14 @@ def collect_waivers(
     collector = WaiverCollector(catalogue, on)
     for dockerfile in facts.dockerfiles:
         collector.dockerfile(dockerfile)
+    collector.compose(facts)
     return collector.finish(facts)
 
 
 class WaiverCollector:
-    """:func:`collect_waivers` in two steps, for a scan that lets each Dockerfile go once
-    it is judged: each Dockerfile's waivers as it is read, then the rest of the project's.
+    """:func:`collect_waivers` in steps, for a scan that lets each Dockerfile go once it
+    is judged and the compose projects once their items are: the compose files' waivers
+    while their projects are there, each Dockerfile's as it is read, then the rest.
     """
 
     def __init__(self, catalogue: Catalogue, on: date | None = None) -> None:
@@ -68,14 +70,17 @@ class WaiverCollector:
         self.waivers += part.waivers
         self.reader.problems += part.reader.problems
 
-    def finish(self, facts: ProjectFacts) -> tuple[list[Waiver], list[Problem]]:
-        """Every waiver, with those of the compose files and ``.reviewtui.yaml`` of
-        ``facts``, and the problems found. The Dockerfiles of ``facts`` are left to
-        :meth:`dockerfile`."""
-        waivers = self.waivers
+    def compose(self, facts: ProjectFacts) -> None:
+        """Take the waivers in the comments of the compose files of ``facts``' projects."""
         services = _service_targets(facts)
         for rel, lines in _compose_files(facts).items():
-            waivers += self.reader.compose_file(rel, lines, services.get(rel, {}))
+            self.waivers += self.reader.compose_file(rel, lines, services.get(rel, {}))
+
+    def finish(self, facts: ProjectFacts) -> tuple[list[Waiver], list[Problem]]:
+        """Every waiver, with those of the ``.reviewtui.yaml`` of ``facts``, in a stable
+        order, and the problems found. The Dockerfiles and compose files of ``facts`` are
+        left to :meth:`dockerfile` and :meth:`compose`."""
+        waivers = self.waivers
         from_file, problems = read_project_file(facts.root, self.items, self.day)
         waivers += from_file
 

@@ -45,4 +45,13 @@ DETECTORS: dict[str, Detector] = {
 }
 """Every compose detector, by the names the checklists use."""
 
-__all__ = ["DETECTORS", "is_root_user"]
+LOOKING_INTO_DOCKERFILES = frozenset({"runtime_user", "service_healthcheck", "init_process"})
+"""The detectors that look into the Dockerfile a service builds (through
+:func:`~reviewtui.detect.compose_checks.builds.built_stage`); a scan judges their items
+while those Dockerfiles are in memory, and lets them go before the other items."""
+
+ALSO_JUDGING_DAEMONS = frozenset({"ulimits"})
+"""The detectors that give a finding per daemon.json as well as one per service: what
+they find is not what each compose project gives on its own."""
+
+__all__ = ["ALSO_JUDGING_DAEMONS", "DETECTORS", "LOOKING_INTO_DOCKERFILES", "is_root_user"]
