@@ -19,37 +19,38 @@ from reviewtui.model import Evidence, Finding, Status, Target
 _NO_LINE = -1
 
 
+def _indexes() -> array[int]:
+    return array("i")
+
+
 @dataclasses.dataclass
 class PackedFindings:
     """Each item's findings, as columns."""
 
-    items: list[str]
-    counts: array[int]
+    items: list[str] = dataclasses.field(default_factory=list)
+    counts: array[int] = dataclasses.field(default_factory=_indexes)
     """How many findings each item has, in the order of ``items``."""
-    targets: list[Target]
-    statuses: list[Status]
+    targets: list[Target] = dataclasses.field(default_factory=list)
+    statuses: list[Status] = dataclasses.field(default_factory=lambda: list(Status))
     # Per finding:
-    target: array[int]
-    status: array[int]
-    reason: list[str]
-    proof: array[int]
+    target: array[int] = dataclasses.field(default_factory=_indexes)
+    status: array[int] = dataclasses.field(default_factory=lambda: array("b"))
+    reason: list[str] = dataclasses.field(default_factory=list)
+    proof: array[int] = dataclasses.field(default_factory=_indexes)
     """The finding's evidence tuple, as an index into the proofs."""
     # Per evidence tuple, the evidence it holds: ``proof_evidence[starts[i]:starts[i+1]]``.
-    starts: array[int]
-    proof_evidence: array[int]
+    starts: array[int] = dataclasses.field(default_factory=lambda: array("i", [0]))
+    proof_evidence: array[int] = dataclasses.field(default_factory=_indexes)
     # Per evidence entry:
-    path: list[str]
-    line: array[int]
-    snippet: list[str]
-    field: list[str]
+    path: list[str] = dataclasses.field(default_factory=list)
+    line: array[int] = dataclasses.field(default_factory=lambda: array("q"))
+    snippet: list[str] = dataclasses.field(default_factory=list)
+    field: list[str] = dataclasses.field(default_factory=list)
 
 
 def pack(findings: dict[str, list[Finding]]) -> PackedFindings:
     """``findings`` as columns."""
-    packed = PackedFindings(
-        [], array("i"), [], list(Status), array("i"), array("b"), [], array("i"),
-        array("i", [0]), array("i"), [], array("q"), [], [],
-    )  # fmt: skip
+    packed = PackedFindings()
     targets: dict[int, int] = {}
     proofs: dict[int, int] = {}
     evidence_index: dict[int, int] = {}
@@ -82,7 +83,7 @@ def unpack(packed: PackedFindings) -> Iterator[tuple[str, list[Finding]]]:
         for at in range(len(starts) - 1)
     ]
     del evidence
-    packed.starts, packed.proof_evidence = array("i"), array("i")
+    packed.starts, packed.proof_evidence = _indexes(), _indexes()
     new_finding = _maker(Finding)
     targets, statuses = packed.targets, packed.statuses
     target, status, reason, proof = packed.target, packed.status, packed.reason, packed.proof
