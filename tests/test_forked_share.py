@@ -2,11 +2,11 @@
 
 With a child judging the last of the Dockerfiles, the findings, problems and waivers
 are those of judging every file in one process, in the same order; a child that fails
-or dies leaves the work to the parent, with the same results; a plain callback (which
-a child could not hand back) and a process running other threads never fork; the
-child's work comes back whole (findings packed into columns, equal and sharing
-what they shared), and a child that raises, dies or is cancelled gives no
-result and leaves no process behind.
+or dies, or a fork the system refuses, leaves the work to the parent, with the same
+results; a plain callback (which a child could not hand back) and a process running
+other threads never fork; the child's work comes back whole (findings packed into
+columns, equal and sharing what they shared), and a child that raises, dies or is
+cancelled gives no result and leaves no process behind.
 """
 
 from __future__ import annotations
@@ -88,6 +88,20 @@ def test_a_failing_child_leaves_the_work_to_the_parent(
     monkeypatch.setattr(engine._Batches, "share", share)
     assert _scan_forked(tree) == whole
     assert forking == [1]
+
+
+def test_a_refused_fork_leaves_every_file_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: list[int]
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+
+    def no_more_processes() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_more_processes)
+    assert _scan_forked(tree) == whole
+    assert forking == [1]  # tried, refused
 
 
 def test_a_detector_failing_in_the_child_fails_its_item_as_in_one_process(

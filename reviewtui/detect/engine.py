@@ -145,7 +145,9 @@ def detect_streaming(
     reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, counted)
     others = [rel for rel in dockerfile_paths if rel not in built]
     here, there = _shares(len(dockerfile_paths), others, on_dockerfile)
-    child = forked.Forked(functools.partial(reading.share, there)) if there else None
+    child = forked.start(functools.partial(reading.share, there)) if there else None
+    if child is None:
+        here, there = here + there, []
     results: dict[str, list[Finding]] = {}
     try:
         reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)

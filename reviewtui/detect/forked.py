@@ -35,12 +35,26 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1 and cores() > 1
 
 
+def start(work: Callable[[], T]) -> Forked[T] | None:
+    """``work()`` started in a forked child; None when the system refuses a process or a
+    pipe now (too many of either, no memory), and the caller does the work itself."""
+    try:
+        return Forked(work)
+    except OSError:
+        return None
+
+
 class Forked(Generic[T]):
     """``work()`` run in a forked child; :meth:`result` waits for what it returned."""
 
     def __init__(self, work: Callable[[], T]) -> None:
         reading, writing = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(reading)
+            os.close(writing)
+            raise
         if pid == 0:  # the child: never returns
             os.close(reading)
             _serve(work, writing)
