@@ -137,6 +137,16 @@ _TRIGGERS = (
 )
 
 
+def token_in(text: str) -> re.Pattern[str] | None:
+    """The pattern of a credential format (an AWS access key id, a GitHub or GitLab
+    token, a private key...) that ``text`` spells out, or None. Unlike the name-based
+    masking, these formats alone are near-certain: a finding can rest on them."""
+    for pattern in _TOKEN_PATTERNS:
+        if pattern.search(text):
+            return pattern
+    return None
+
+
 def mask_secrets(text: str) -> str:
     """Replace secret values in ``text`` by ``****``, keeping the names around them."""
     lowered = text.lower()

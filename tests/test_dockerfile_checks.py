@@ -731,6 +731,37 @@ def test_credential_setup_commands_without_a_mount_fail(tmp_path: Path, body: st
     assert lines(finding) == [2]
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        "RUN export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE && aws s3 cp s3://b/x .",
+        "RUN --mount=type=secret,id=npm \\\n    curl -H 'Authorization: token "
+        "ghp_0123456789abcdefghijABCDEFGHIJ012345' https://api.example.com",
+    ],
+)
+def test_a_credential_spelled_out_in_a_run_fails_even_beside_a_mount(
+    tmp_path: Path, run: str
+) -> None:
+    finding = judge("build_secret_mounts", tmp_path, f"FROM alpine:3.20\n{run}\n")
+
+    assert finding.status is Status.FAIL
+    assert finding.reason == "RUN spells out a credential (an access key or token)"
+    assert lines(finding) == [len(f"FROM x\n{run}".splitlines())]
+    assert "AKIAIOSFODNN7EXAMPLE" not in finding.evidence[0].snippet
+    assert "ghp_0123" not in finding.evidence[0].snippet
+
+
+def test_key_fingerprints_and_public_tokens_in_a_run_are_no_credential(tmp_path: Path) -> None:
+    finding = judge(
+        "build_secret_mounts",
+        tmp_path,
+        "FROM debian:12\nRUN key='B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8'; "
+        'gpg --recv-keys "$key" && echo PublicKeyToken=31bf3856ad364e35\n',
+    )
+
+    assert finding.status is Status.NOT_APPLICABLE
+
+
 def test_credential_setup_from_a_secret_mount_passes(tmp_path: Path) -> None:
     finding = judge(
         "build_secret_mounts",

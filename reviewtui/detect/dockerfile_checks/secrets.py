@@ -31,7 +31,7 @@ from reviewtui.detect.dockerfile_checks.secret_files import (
     project_secret_files,
     secret_file_kind,
 )
-from reviewtui.masking import is_secret_name, mask_secrets
+from reviewtui.masking import is_secret_name, mask_secrets, token_in
 from reviewtui.model import Evidence, Finding, Status
 from reviewtui.project.dockerfile import Dockerfile, Instruction
 from reviewtui.project.dockerignore import DockerIgnore
@@ -388,6 +388,9 @@ def _run_leak(
                 f"{source} is copied in at line {source_instruction.start_line} and used by "
                 "RUN; it stays in a layer"
             ), users
+    written = token_in(script)
+    if written is not None:  # a mount beside it does not take it out of the history
+        return "RUN spells out a credential (an access key or token)", written
     if instruction.flags and any(
         mount.get("type") in ("secret", "ssh") for mount in instruction.mounts
     ):
@@ -405,7 +408,8 @@ def build_secret_mounts(facts: ProjectFacts) -> list[Finding]:
 
     Looks at every stage. FAIL when a RUN uses a secret-named build argument, runs after
     a COPY of ``.npmrc``, ``.netrc``, ``.pypirc``, ``pip.conf``, an SSH key and the like,
-    puts ``user:password@`` or ``$TOKEN@`` in a URL, or writes a registry token
+    spells out a credential of a known format (``AKIA...``, ``ghp_...``, a private
+    key), puts ``user:password@`` or ``$TOKEN@`` in a URL, or writes a registry token
     (``_authToken=``, ``docker login -p``) or sets up cloud credentials (``aws configure
     set aws_secret_access_key``, ``gcloud auth activate-service-account --key-file``,
     ``az login -p``, ``doctl auth init -t``) without a secret mount; PASS when secret or
