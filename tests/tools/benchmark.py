@@ -166,9 +166,13 @@ def _result(met: bool | None) -> str:
 
 
 def seconds(value: float) -> str:
-    """A duration for the table: milliseconds under a second."""
+    """A duration for the table: milliseconds under a second; a tenth more where the
+    rounding would land on a round target (499.6 ms is not "500 ms", which would pass)."""
     if value < 1:
-        return f"{value * 1000:.0f} ms" if value >= 0.01 else f"{value * 1000:.1f} ms"
+        rounded = round(value * 1000)
+        if value >= 0.01 and (rounded % 50 or rounded == value * 1000):
+            return f"{rounded} ms"
+        return f"{value * 1000:.1f} ms"
     return f"{value:.2f} s"
 
 
