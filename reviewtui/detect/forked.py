@@ -6,6 +6,10 @@ of them, handing its findings back through a pipe. Forking is only safe where th
 process runs one thread (a thread holding a lock at the fork would leave it held for
 ever in the child), so the app, which scans in a worker thread, judges every file itself.
 
+TODO: a second vCPU of a shared machine may give far less than a second core's work,
+and then this gains little; in one process a scan of real projects takes about four
+times as long as parsing their files alone, and the judging itself must get faster.
+
 Whatever goes wrong in the child (an exception, a result that does not pickle, the
 child killed) comes back as no result, and the caller does the work itself.
 """

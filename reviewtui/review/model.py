@@ -422,6 +422,8 @@ class Review:
 
     def state(self, item: Item) -> ItemState:
         """The item with its findings, waivers and answer."""
+        # TODO: the tuple copies the item's findings: a few MB at a big tree's peak, as
+        # long as the session keeps its states; the review could hold tuples itself.
         return ItemState(
             item,
             tuple(self.findings.get(item.id, ())),
