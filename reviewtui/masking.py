@@ -26,18 +26,28 @@ _HARMLESS_NAME = re.compile(
     r"|^(gpg_keys?|\w*_gpg_keys?|public_key|\w*_public_key|\w*_pubkey|key_?server)$"
 )
 
-# Values that are secrets whatever name they sit under.
-_TOKEN_PATTERNS = [
-    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}\b"),
-    re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b"),
-    re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
-    re.compile(r"\bsk_(live|test)_[A-Za-z0-9]{16,}\b"),
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-    re.compile(r"\bSWMTKN-1-[A-Za-z0-9-]{20,}"),  # a swarm join token
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
+# Values that are secrets whatever name they sit under, each with the literals one of
+# which it needs: the patterns start with \b, which keeps the regex engine from skipping
+# ahead to them, and a substring test is far cheaper than a search.
+_TOKEN_FORMATS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (("AKIA", "ASIA"), re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b")),
+    (("github_pat_",), re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}\b")),
+    (("glpat-",), re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b")),
+    (
+        ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"),
+        re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
+    ),
+    (("sk_live_", "sk_test_"), re.compile(r"\bsk_(live|test)_[A-Za-z0-9]{16,}\b")),
+    (("AIza",), re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    (("npm_",), re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    (("SWMTKN-1-",), re.compile(r"\bSWMTKN-1-[A-Za-z0-9-]{20,}")),  # a swarm join token
+    (
+        ("-----BEGIN ",),
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
+        ),
+    ),
 ]
 # A password given on a command line: docker login -p, mysql -pVALUE is not covered.
 _CLI_PASSWORD = re.compile(
@@ -141,8 +151,8 @@ def token_in(text: str) -> re.Pattern[str] | None:
     """The pattern of a credential format (an AWS access key id, a GitHub or GitLab
     token, a private key...) that ``text`` spells out, or None. Unlike the name-based
     masking, these formats alone are near-certain: a finding can rest on them."""
-    for pattern in _TOKEN_PATTERNS:
-        if pattern.search(text):
+    for literals, pattern in _TOKEN_FORMATS:
+        if any(literal in text for literal in literals) and pattern.search(text):
             return pattern
     return None
 
@@ -152,8 +162,9 @@ def mask_secrets(text: str) -> str:
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
-    for pattern in _TOKEN_PATTERNS:
-        text = pattern.sub(MASK, text)
+    for literals, pattern in _TOKEN_FORMATS:
+        if any(literal in text for literal in literals):
+            text = pattern.sub(MASK, text)
     text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
     text = _CLI_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
 
