@@ -1,7 +1,9 @@
 """A scan's share of Dockerfiles judged in a forked child changes no result.
 
-With a child judging the last of the Dockerfiles, the findings, problems and waivers
-are those of judging every file in one process, in the same order; a child that fails
+With a child judging Dockerfiles from the last one back while the parent judges from
+the first on, the findings, problems and waivers are those of judging every file in one
+process, in the same order, however many each of the two takes; the two ends they take
+from give each take to one of them only; a child that fails
 or dies, or a fork the system refuses, leaves the work to the parent, with the same
 results; a plain callback (which a child could not hand back) and a process running
 other threads never fork; the child's work comes back whole (findings packed into
@@ -31,8 +33,9 @@ from reviewtui.waivers.model import Waiver
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A child forked for as few as two Dockerfiles, even where pytest runs threads;
-    the list holds the number of children forked."""
+    """A child forked for as few as two Dockerfiles, even where pytest runs threads,
+    and the Dockerfiles taken one at a time; the list holds the number of children
+    forked."""
     started: list[int] = []
     real = forked.Forked.__init__
 
@@ -41,6 +44,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         real(self, work)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "FORK_FROM", 2)
+    monkeypatch.setattr(engine, "DOCKERFILES_PER_TAKE", 1)
     monkeypatch.setattr(forked, "can_fork", lambda: True)
     monkeypatch.setattr(forked.Forked, "__init__", counted)
     return started
@@ -66,10 +70,64 @@ def test_a_forked_share_gives_the_results_of_one_process(
     assert forking == [1]
     assert list(shared[0]) == list(whole[0])
     assert shared == whole
-    # The waived Dockerfiles sort last, into the child's share: its waiver came back.
+    # The waived Dockerfiles sort last: the child takes them first, and its waiver and
+    # problem came back.
     waivers = [w for w in whole[2] if isinstance(w, Waiver)]
     assert [w.path for w in waivers if w.path.endswith("Dockerfile")] == ["waived/api/Dockerfile"]
     assert any("build.no-such-item" in problem.reason for problem in whole[1])
+
+
+@pytest.mark.parametrize("taker", ["child", "parent"])
+def test_the_results_stay_whoever_takes_every_dockerfile(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    forking: list[int],
+    taker: str,
+) -> None:
+    tree = _every_fixture(tmp_path)
+    whole = _scan(tree)
+    front, back, judge_front = forked.Ends.front, forked.Ends.back, engine._Batches.judge_front
+    taken_here: list[int] = []
+
+    def from_front(self: forked.Ends) -> int | None:
+        return front(self) if taker == "parent" else None
+
+    def from_back(self: forked.Ends) -> int | None:
+        return back(self) if taker == "child" else None
+
+    def judged_here(self: engine._Batches, paths: list[str], ends: forked.Ends) -> int:
+        taken_here.append(judge_front(self, paths, ends))
+        return taken_here[-1]
+
+    monkeypatch.setattr(forked.Ends, "front", from_front)
+    monkeypatch.setattr(forked.Ends, "back", from_back)
+    monkeypatch.setattr(engine._Batches, "judge_front", judged_here)
+    assert _scan_forked(tree) == whole
+    assert forking == [1]
+    assert "failed" not in caplog.text  # the child's share came back
+    assert (taken_here[0] > 2) == (taker == "parent")
+    assert (taken_here[0] == 0) == (taker == "child")
+
+
+def test_two_processes_take_each_number_once() -> None:
+    ends = forked.Ends(2000)
+
+    def take_back() -> list[int]:
+        taken = []
+        while (number := ends.back()) is not None:
+            taken.append(number)
+        return taken
+
+    child = forked.Forked(take_back)
+    mine = []
+    while (number := ends.front()) is not None:
+        mine.append(number)
+    theirs = child.result()
+    ends.close()
+    assert theirs is not None
+    assert mine == list(range(len(mine)))
+    assert theirs == list(range(1999, len(mine) - 1, -1))
 
 
 def test_a_failing_child_leaves_the_work_to_the_parent(
@@ -80,10 +138,11 @@ def test_a_failing_child_leaves_the_work_to_the_parent(
     parent = os.getpid()
     real = engine._Batches.share
 
-    def share(self: engine._Batches, paths: list[str]) -> engine._Share:
+    def share(self: engine._Batches, paths: list[str], ends: forked.Ends) -> engine._Share:
         if os.getpid() != parent:
+            ends.back()  # taken, then lost with the child
             raise MemoryError("the child ran out of memory")
-        return real(self, paths)
+        return real(self, paths, ends)
 
     monkeypatch.setattr(engine._Batches, "share", share)
     assert _scan_forked(tree) == whole

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import gc
 import logging
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, Self, runtime_checkable
@@ -47,6 +48,11 @@ DOCKERFILES_PER_BATCH = 500
 FORK_FROM = 200
 """The fewest Dockerfiles worth a forked child's share of the judging: forking and
 handing the findings back cost some 20 ms, a Dockerfile 1 ms or so."""
+
+DOCKERFILES_PER_TAKE = 25
+"""The Dockerfiles this process or a forked child takes at a time from those they share:
+few enough that neither waits long for the other at the end, enough that taking them
+costs nothing to speak of."""
 
 COMPOSE_PROJECTS_PER_BATCH = 100
 """Compose projects :func:`detect_streaming` judges before it lets them go."""
@@ -129,9 +135,10 @@ def detect_streaming(
     before).
 
     Where a child may be forked (see :func:`.forked.can_fork`) and ``on_dockerfile`` is
-    a :class:`Listener` or None, a child reads and judges the last of the other
-    Dockerfiles meanwhile, as many as this process reads in all; the findings, problems
-    and what the listener heard are the same, in the same order.
+    a :class:`Listener` or None, a child reads and judges the other Dockerfiles from the
+    last one back meanwhile, and this process from the first on once it is done with the
+    rest, until the two meet; the findings, problems and what the listener heard are the
+    same, in the same order.
     """
     detectors = all_detectors() if detectors is None else detectors
     live = live_detectors() if live is None else live
@@ -144,10 +151,10 @@ def detect_streaming(
     counted = _Progress(progress, len(dockerfile_paths) + len(automatic))
     reading = _Batches(facts, per_file, detectors, judged, on_dockerfile, counted)
     others = [rel for rel in dockerfile_paths if rel not in built]
-    here, there = _shares(len(dockerfile_paths), others, on_dockerfile)
-    child = forked.start(functools.partial(reading.share, there)) if there else None
-    if child is None:
-        here, there = here + there, []
+    ends, child = None, None
+    if _worth_sharing(len(dockerfile_paths), others, on_dockerfile):
+        ends = forked.Ends(math.ceil(len(others) / DOCKERFILES_PER_TAKE))
+        child = forked.start(functools.partial(reading.share, others, ends))
     results: dict[str, list[Finding]] = {}
     try:
         reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
@@ -167,29 +174,35 @@ def detect_streaming(
             _judge_by_compose_project(rest, facts, detectors, live, results, counted)
         else:
             _detect_items(rest, facts, detectors, live, results, counted.item)
-        reading.judge(here, keep=False)
-        if child is not None:
-            reading.take(child, there)
+        if child is None or ends is None:
+            reading.judge(others, keep=False)
+        else:
+            reading.take(child, others, reading.judge_front(others, ends))
             child = None
         _detect_items(per_file + derived, facts, detectors, live, results, counted.item, judged)
     finally:
         if child is not None:
             child.cancel()
+        if ends is not None:
+            ends.close()
         _done()
     # In the catalogue's order, as detect() gives them.
     return {item.id: results[item.id] for item in automatic}
 
 
-def _shares(total: int, others: list[str], on_dockerfile: object) -> tuple[list[str], list[str]]:
-    """The Dockerfiles of ``others`` (those no compose service builds) this process
-    judges, and those a forked child judges: none where no child may be forked or it
-    would not pay; else the last of them, half of all ``total`` Dockerfiles, since this
-    process also judges the built ones and the project's other items."""
+def _worth_sharing(total: int, others: list[str], on_dockerfile: object) -> bool:
+    """Whether a forked child should share the judging of ``others`` (the Dockerfiles no
+    compose service builds): where one may be forked, and its share would pay (about
+    half of all ``total`` Dockerfiles, since this process also judges the built ones and
+    the project's other items)."""
     share = min(len(others), total // 2)
     listens = on_dockerfile is None or isinstance(on_dockerfile, Listener)
-    if share < FORK_FROM or not listens or not forked.can_fork():
-        return others, []
-    return others[: len(others) - share], others[len(others) - share :]
+    return share >= FORK_FROM and listens and forked.can_fork()
+
+
+def _taken(paths: Sequence[str], number: int) -> Sequence[str]:
+    """The Dockerfiles of ``paths`` that make up the take of that number."""
+    return paths[number * DOCKERFILES_PER_TAKE : (number + 1) * DOCKERFILES_PER_TAKE]
 
 
 CHECKING = "checking Dockerfiles and items"
@@ -250,22 +263,48 @@ class _Batches:
             settle()  # what is not kept of the batch is gone; its findings live on
             self.progress.advance(min(DOCKERFILES_PER_BATCH, len(paths) - start))
 
-    def share(self, paths: Sequence[str]) -> _Share:
-        """In a forked child: read and judge the Dockerfiles at ``paths`` alone, and what
-        came of them, to hand back (a listener's part heard them)."""
-        listener = self.on_dockerfile
-        listener = listener.part() if isinstance(listener, Listener) else None
-        problems = len(self.facts.problems)
-        self.judged = _Judged({item_id: [] for item_id in self.judged.findings})
-        self.on_dockerfile, self.progress = listener, _Progress(None, 0)
-        self.judge(paths, keep=False)
-        errors = {item_id: str(error) for item_id, error in self.judged.errors.items()}
-        found = packed.pack(self.judged.findings)
-        return _Share(found, errors, self.facts.problems[problems:], listener)
+    def judge_front(self, paths: Sequence[str], ends: forked.Ends) -> int:
+        """Read and judge the takes of ``paths`` this process gets from the front of
+        ``ends``, while a forked child takes from the back; how many it got."""
+        taken = 0
+        while (number := ends.front()) is not None:
+            self.judge(_taken(paths, number), keep=False)
+            taken += 1
+        return taken
 
-    def take(self, child: forked.Forked[_Share], paths: Sequence[str]) -> None:
-        """Add what ``child`` made of the Dockerfiles at ``paths``, as if judged here after
-        the others; judge them here if it made nothing."""
+    def share(self, paths: Sequence[str], ends: forked.Ends) -> _Share:
+        """In a forked child: read and judge the takes of ``paths`` it gets from the back
+        of ``ends``, alone, and what came of them, to hand back in the order of ``paths``
+        (a listener's part heard them)."""
+        listener = self.on_dockerfile
+        whole = listener.part() if isinstance(listener, Listener) else None
+        item_ids = list(self.judged.findings)
+        self.progress = _Progress(None, 0)
+        takes = []
+        while (number := ends.back()) is not None:
+            problems = len(self.facts.problems)
+            self.judged = _Judged({item_id: [] for item_id in item_ids})
+            self.on_dockerfile = whole.part() if whole is not None else None
+            self.judge(_taken(paths, number), keep=False)
+            takes.append((self.judged, self.facts.problems[problems:], self.on_dockerfile))
+        findings: dict[str, list[Finding]] = {item_id: [] for item_id in item_ids}
+        errors: dict[str, str] = {}
+        problems_found: list[Problem] = []
+        for judged, found, part in reversed(takes):  # taken from the back
+            for item_id, error in judged.errors.items():
+                errors.setdefault(item_id, str(error))
+            for item_id, item_findings in judged.findings.items():
+                findings[item_id] += item_findings
+            problems_found += found
+            if whole is not None and part is not None:
+                whole.join(part)
+        return _Share(packed.pack(findings), errors, problems_found, whole)
+
+    def take(self, child: forked.Forked[_Share], paths: Sequence[str], front: int) -> None:
+        """Add what ``child`` made of the Dockerfiles of ``paths`` after the first
+        ``front`` takes, as if judged here after those; judge them here if it made
+        nothing."""
+        paths = paths[front * DOCKERFILES_PER_TAKE :]
         share = child.result()
         if share is None:
             log.warning("the forked share of the Dockerfiles failed; judging them here")
