@@ -49,6 +49,10 @@ _TOKEN_FORMATS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
         ),
     ),
 ]
+# Any of those literals: one search for all of them gates the patterns.
+_TOKEN_LITERALS = re.compile(
+    "|".join(re.escape(literal) for literals, _ in _TOKEN_FORMATS for literal in literals)
+)
 # A password given on a command line: docker login -p, mysql -pVALUE is not covered.
 _CLI_PASSWORD = re.compile(
     r"(?P<pre>\blogin\b[^\n]*?\s(-p|--password)(=|\s+))(?P<pw>[^\s\-][^\s]*)"
@@ -151,6 +155,8 @@ def token_in(text: str) -> re.Pattern[str] | None:
     """The pattern of a credential format (an AWS access key id, a GitHub or GitLab
     token, a private key...) that ``text`` spells out, or None. Unlike the name-based
     masking, these formats alone are near-certain: a finding can rest on them."""
+    if _TOKEN_LITERALS.search(text) is None:
+        return None
     for literals, pattern in _TOKEN_FORMATS:
         if any(literal in text for literal in literals) and pattern.search(text):
             return pattern
@@ -162,9 +168,10 @@ def mask_secrets(text: str) -> str:
     lowered = text.lower()
     if not any(trigger in lowered for trigger in _TRIGGERS):
         return text
-    for literals, pattern in _TOKEN_FORMATS:
-        if any(literal in text for literal in literals):
-            text = pattern.sub(MASK, text)
+    if _TOKEN_LITERALS.search(text) is not None:
+        for literals, pattern in _TOKEN_FORMATS:
+            if any(literal in text for literal in literals):
+                text = pattern.sub(MASK, text)
     text = _URL_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
     text = _CLI_PASSWORD.sub(lambda m: m.group("pre") + MASK, text)
 
