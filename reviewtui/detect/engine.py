@@ -280,25 +280,30 @@ class _Batches:
         whole = listener.part() if isinstance(listener, Listener) else None
         item_ids = list(self.judged.findings)
         self.progress = _Progress(None, 0)
-        takes = []
+        takes: list[tuple[packed.PackedFindings, dict[str, Exception], list[Problem]]] = []
+        heard: list[Listener] = []
         while (number := ends.back()) is not None:
             problems = len(self.facts.problems)
             self.judged = _Judged({item_id: [] for item_id in item_ids})
-            self.on_dockerfile = whole.part() if whole is not None else None
+            part = whole.part() if whole is not None else None
+            self.on_dockerfile = part
             self.judge(_taken(paths, number), keep=False)
-            takes.append((self.judged, self.facts.problems[problems:], self.on_dockerfile))
-        findings: dict[str, list[Finding]] = {item_id: [] for item_id in item_ids}
+            # Packed at once: as objects, the findings would weigh on this process's peak.
+            found = packed.pack(self.judged.findings)
+            takes.append((found, self.judged.errors, self.facts.problems[problems:]))
+            if part is not None:
+                heard.append(part)
+        takes.reverse()  # taken from the back: in the order of the paths now
         errors: dict[str, str] = {}
         problems_found: list[Problem] = []
-        for judged, found, part in reversed(takes):  # taken from the back
-            for item_id, error in judged.errors.items():
+        for _, take_errors, take_problems in takes:
+            for item_id, error in take_errors.items():
                 errors.setdefault(item_id, str(error))
-            for item_id, item_findings in judged.findings.items():
-                findings[item_id] += item_findings
-            problems_found += found
-            if whole is not None and part is not None:
+            problems_found += take_problems
+        if whole is not None:
+            for part in reversed(heard):
                 whole.join(part)
-        return _Share(packed.pack(findings), errors, problems_found, whole)
+        return _Share([found for found, _, _ in takes], errors, problems_found, whole)
 
     def take(self, child: forked.Forked[_Share], paths: Sequence[str], front: int) -> None:
         """Add what ``child`` made of the Dockerfiles of ``paths`` after the first
@@ -310,9 +315,12 @@ class _Batches:
             log.warning("the forked share of the Dockerfiles failed; judging them here")
             self.judge(paths, keep=False)
             return
-        for item_id, findings in packed.unpack(share.findings):
-            if item_id not in self.judged.errors:
-                self.judged.findings[item_id] += findings
+        takes = share.findings
+        takes.reverse()
+        while takes:  # each take let go once unpacked, for this process's peak
+            for item_id, findings in packed.unpack(takes.pop()):
+                if item_id not in self.judged.errors:
+                    self.judged.findings[item_id] += findings
         for item_id, message in share.errors.items():
             self.judged.errors.setdefault(item_id, RuntimeError(message))
         self.facts.problems += share.problems
@@ -326,7 +334,8 @@ class _Share:
     """What a forked child made of its share of the Dockerfiles: each item's findings,
     the message of each detector that raised, the problems, and its listener's part."""
 
-    findings: packed.PackedFindings
+    findings: list[packed.PackedFindings]
+    """Each take's findings, in the order of the Dockerfiles."""
     errors: dict[str, str]
     problems: list[Problem]
     listener: Listener | None
