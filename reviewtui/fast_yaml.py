@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, LineCol, merge_attrib
 from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.mergevalue import MergeValue
 
@@ -91,6 +91,9 @@ _TIMESTAMP = re.compile(
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _NUMBER_START = frozenset("-+0123456789.")
 _BASES = {"0b": 2, "0x": 16, "0o": 8}
+
+
+_set_item = ordereddict.__setitem__
 
 
 class _Unsure(Exception):
@@ -204,10 +207,7 @@ class _Builder:
         """A mapping with the line and column of each key and value, as ruamel keeps,
         and the mappings a merge key (``<<: *defaults``) brings in after its own keys."""
         data = CommentedMap()
-        mark = node.start_mark
-        lc = data.lc
-        lc.line, lc.col = mark.line, mark.column
-        pairs: list[tuple[Any, Any]] = []
+        lc = _line_col(data, node.start_mark)
         lines: dict[Any, list[int]] = {}
         merged: MergeValue | None = None
         for key_node, value_node in node.value:
@@ -217,7 +217,7 @@ class _Builder:
                 if merged is not None and len(merged):
                     raise _Unsure  # ruamel refuses a second merge key
                 merged = merged or MergeValue()
-                merged.merge_pos = len(pairs)
+                merged.merge_pos = len(lines)
                 self.merge(merged, value_node)
                 continue
             key = self.value(key_node)
@@ -225,10 +225,12 @@ class _Builder:
                 raise _Unsure  # ruamel refuses duplicate keys, with its own message
             key_mark, value_mark = key_node.start_mark, value_node.start_mark
             lines[key] = [key_mark.line, key_mark.column, value_mark.line, value_mark.column]
-            pairs.append((key, self.value(value_node)))
-        if pairs:
+            # What ruamel's own __setitem__ does for a new key, without its checks for an
+            # old one (none is: a duplicate is refused above), which cost more than this.
+            _set_item(data, key, self.value(value_node))
+        if lines:
             lc.data = lines
-            data.update(pairs)
+            data._ok |= lines.keys()
         if merged is not None and len(merged):
             _add_merge(data, merged)
         return data
@@ -250,9 +252,7 @@ class _Builder:
         """A sequence with the line and column of each entry."""
         children = node.value
         data = CommentedSeq([self.value(child) for child in children])
-        mark = node.start_mark
-        lc = data.lc
-        lc.line, lc.col = mark.line, mark.column
+        lc = _line_col(data, node.start_mark)
         if children:
             lc.data = {
                 index: [child.start_mark.line, child.start_mark.column]
@@ -290,6 +290,16 @@ class _Builder:
             raise _Unsure
         year, month, day = match.groups()
         return datetime.date(int(year), int(month), int(day))
+
+
+def _line_col(data: CommentedMap | CommentedSeq, mark: Any) -> LineCol:
+    """The line and column of a new container, where its node starts, as ruamel's ``lc``
+    property makes them; set without that property's look for one first, which fails
+    (and costs more than the rest) since a new container has none."""
+    lc = LineCol()
+    lc.line, lc.col = mark.line, mark.column
+    setattr(data, LineCol.attrib, lc)
+    return lc
 
 
 def _add_merge(data: CommentedMap, merged: MergeValue) -> None:

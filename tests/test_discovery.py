@@ -66,3 +66,74 @@ def test_name_rules() -> None:
     assert is_compose_file("docker-compose.prod.yaml") and not is_compose_file("compose.json")
     assert is_ci_file(".github/workflows/release.yaml") and is_ci_file("Jenkinsfile")
     assert is_ci_file(".circleci/config.yml") and not is_ci_file("src/.gitlab-ci.yml")
+
+
+def test_names_match_as_the_shell_patterns_do() -> None:
+    names = [
+        "Dockerfile",
+        "dockerfile.dev",
+        "Dockerfile-alpine",
+        "Dockerfile_test",
+        "web.Dockerfile",
+        "Containerfile",
+        "Containerfile.arm",
+        "Dockerfiles",
+        "MyDockerfile",
+        "Dockerfile.sh",
+        "compose.yaml",
+        "compose.prod.yml",
+        "docker-compose.yml",
+        "docker-compose-dev.yaml",
+        "compose.yaml.bak",
+        "compose.json",
+        "my-compose.yml",
+        "docker-compose.yml\n",
+    ]
+
+    assert [n for n in names if is_dockerfile(n)] == [
+        "Dockerfile",
+        "dockerfile.dev",
+        "Dockerfile-alpine",
+        "Dockerfile_test",
+        "web.Dockerfile",
+        "Containerfile",
+        "Containerfile.arm",
+    ]
+    assert [n for n in names if is_compose_file(n)] == [
+        "compose.yaml",
+        "compose.prod.yml",
+        "docker-compose.yml",
+        "docker-compose-dev.yaml",
+    ]
+
+
+def test_folders_are_walked_in_order_and_a_link_inside_the_tree_once(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        {
+            "b/Dockerfile": "FROM scratch\n",
+            "a/z/Dockerfile": "FROM scratch\n",
+            "a/Dockerfile": "FROM scratch\n",
+            "Dockerfile": "FROM scratch\n",
+        },
+    )
+    os.symlink(root / "a", root / "c")  # walked where it really is: under a/
+    os.symlink(root / "missing", root / "Dockerfile.dangling")
+    os.mkdir(root / "bad\x1bname")
+    os.mkdir(root / "aa\u202e")
+    counted: list[int] = []
+
+    found = discover(root, on_file=counted.append)
+
+    assert found.dockerfiles == [
+        "Dockerfile",
+        "Dockerfile.dangling",
+        "a/Dockerfile",
+        "a/z/Dockerfile",
+        "b/Dockerfile",
+    ]
+    assert counted == [1, 2, 3, 4, 5]
+    assert sorted((p.path, p.reason) for p in found.problems) == [
+        ("aa\\u202e", "name holds control or bidi characters; not read"),
+        ("bad\\x1bname", "name holds control or bidi characters; not read"),
+    ]

@@ -70,7 +70,10 @@ def _shape(value: Any, seen: dict[int, int] | None = None) -> Any:
             for key, spot in lines.items()
         }
         items = [(_shape(key, seen), _shape(child, seen)) for key, child in value.items()]
-        return ("map", value.lc.line, value.lc.col, positions, items)
+        # The keys the mapping sets itself, not through a merge key: ruamel tells them
+        # apart when a key is changed or deleted.
+        own = sorted((_shape(key, seen) for key in value._ok), key=repr)
+        return ("map", value.lc.line, value.lc.col, positions, items, own)
     if isinstance(value, CommentedSeq):
         spots = {index: tuple(spot) for index, spot in (value.lc.data or {}).items()}
         return ("seq", value.lc.line, value.lc.col, spots, [_shape(x, seen) for x in value])

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
@@ -356,10 +357,12 @@ class Walker:
             return None
         result = YamlMap(location)
         own = node.lc.data or {}
-        for key, child in node.items():
+        # Straight from the dict, where every key is, merged ones too: ruamel's own items
+        # view gives the same entries in the same order, one Python call for each.
+        for key, child in ordereddict.items(node):
             key_location = self._key_location(node, own, key, location)
             value, meta = self.value(child, key_location, depth + 1)
-            plain = plain_key(key)
+            plain = key if type(key) is str else plain_key(key)
             result.put(sys.intern(plain) if type(plain) is str else plain, value, meta)
         return result
 
@@ -369,7 +372,8 @@ class Walker:
             return None
         result = YamlList(location)
         lines = node.lc.data or {}  # tagged flow sequences may come without lines
-        for index, child in enumerate(node):
+        # The list's own iterator: ruamel's sequence goes through Python for each entry.
+        for index, child in enumerate(list.__iter__(node)):
             position = lines.get(index)
             item_location = self._at(position[0] + 1) if position is not None else location
             value, meta = self.value(child, item_location, depth + 1)

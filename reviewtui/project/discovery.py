@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,13 +112,22 @@ def is_dockerfile(name: str) -> bool:
     lower = name.lower()
     if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in _DOCKERFILE_PATTERNS)
+    return _DOCKERFILE_NAME.match(lower) is not None
 
 
 def is_compose_file(name: str) -> bool:
     """True for the file names docker compose looks for, and their variants."""
-    lower = name.lower()
-    return any(fnmatch.fnmatchcase(lower, pattern) for pattern in _COMPOSE_PATTERNS)
+    return _COMPOSE_NAME.match(name.lower()) is not None
+
+
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex matching a name when any of the shell ``patterns`` matches it whole, as
+    ``fnmatch.fnmatchcase`` does; one match per name instead of one per pattern."""
+    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+
+
+_DOCKERFILE_NAME = _any_of(_DOCKERFILE_PATTERNS)
+_COMPOSE_NAME = _any_of(_COMPOSE_PATTERNS)
 
 
 def is_ci_file(rel: str) -> bool:
@@ -143,32 +153,30 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
     found = DiscoveredFiles()
     root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
-
-    def on_error(error: OSError) -> None:
-        found.problems.append(
-            Problem(
-                _rel(root, Path(error.filename or root)),
-                None,
-                f"cannot list folder: {error.strerror or error}",
-            )
+    # Folders still to walk, as (path, path relative to the root with a trailing "/"),
+    # the next one last: each folder's subfolders are walked in order of name, each
+    # whole before the next, as os.walk would walk them.
+    waiting = [(str(root), "")]
+    while waiting:
+        folder, prefix = waiting.pop()
+        listed = _list_folder(root, folder, found)
+        if listed is None:
+            continue
+        subfolders, files = listed
+        kept = sorted(
+            (entry.name, entry.path)
+            for entry in subfolders
+            if entry.name not in SKIP_DIRS
+            and not _odd_name(prefix + entry.name, found)
+            and not _leaves_tree(root, entry, prefix + entry.name, found, seen_dirs)
         )
-
-    for current, dirs, files in os.walk(root, onerror=on_error, followlinks=False):
-        here = Path(current)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS
-            and not _odd_name(root, here / d, found)
-            and not _leaves_tree(root, here / d, found, seen_dirs)
-        )
-        for name in sorted(files):
-            path = here / name
-            rel = _rel(root, path)
-            if _odd_name(root, path, found):
+        for entry in sorted(files, key=_name):
+            name = entry.name
+            rel = prefix + name
+            if _odd_name(rel, found):
                 continue
-            if path.is_symlink() and not _inside(root, path):
-                found.problems.append(Problem(rel, None, _link_fault(path)))
+            if _is_link(entry) and not _inside(root, Path(entry.path)):
+                found.problems.append(Problem(rel, None, _link_fault(Path(entry.path))))
                 continue
             found.all_files.append(rel)
             _sort_file(found, rel, name)
@@ -177,6 +185,7 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
         if len(found.all_files) >= MAX_FILES:
             found.problems.append(Problem(".", None, f"stopped after {MAX_FILES} files"))
             break
+        waiting.extend((path, f"{prefix}{name}/") for name, path in reversed(kept))
     for paths in (
         found.dockerfiles,
         found.compose_files,
@@ -188,6 +197,47 @@ def discover(root: Path, on_file: Callable[[int], None] | None = None) -> Discov
     ):
         paths.sort()
     return found
+
+
+def _list_folder(
+    root: Path, folder: str, found: DiscoveredFiles
+) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]] | None:
+    """The entries of ``folder``: those that are folders or links to one, and the rest,
+    in the order the system lists them; None (and a problem) when it cannot be listed.
+
+    Directory entries carry their type, so sorting them costs no call per file.
+    """
+    subfolders: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:
+                    is_folder = False
+                (subfolders if is_folder else files).append(entry)
+    except OSError as error:
+        found.problems.append(
+            Problem(
+                _rel(root, Path(error.filename or root)),
+                None,
+                f"cannot list folder: {error.strerror or error}",
+            )
+        )
+        return None
+    return subfolders, files
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
@@ -206,32 +256,33 @@ def _sort_file(found: DiscoveredFiles, rel: str, name: str) -> None:
         found.ci_files.append(rel)
 
 
-def _odd_name(root: Path, path: Path, found: DiscoveredFiles) -> bool:
+def _odd_name(rel: str, found: DiscoveredFiles) -> bool:
     """True (and a problem entry) for a name with control or bidi characters: its path
     would carry them onto the screen and into every report, so it is left alone."""
-    if not has_controls(path.name):
+    if not has_controls(rel.rsplit("/", 1)[-1]):
         return False
     found.problems.append(
-        Problem(
-            escape_controls(_rel(root, path)),
-            None,
-            "name holds control or bidi characters; not read",
-        )
+        Problem(escape_controls(rel), None, "name holds control or bidi characters; not read")
     )
     return True
 
 
 def _leaves_tree(
-    root: Path, path: Path, found: DiscoveredFiles, seen: set[tuple[int, int]]
+    root: Path,
+    entry: os.DirEntry[str],
+    rel: str,
+    found: DiscoveredFiles,
+    seen: set[tuple[int, int]],
 ) -> bool:
     """True when a folder must not be walked: a link out of the tree, or a loop."""
-    if path.is_symlink():
+    if _is_link(entry):
+        path = Path(entry.path)
         if not _inside(root, path):
-            found.problems.append(Problem(_rel(root, path), None, _link_fault(path)))
+            found.problems.append(Problem(rel, None, _link_fault(path)))
             return True
         return True  # a link inside the tree: its target is walked where it really is
     try:
-        stat = path.stat()
+        stat = entry.stat()
     except OSError:
         return True
     key = (stat.st_dev, stat.st_ino)

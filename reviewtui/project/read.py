@@ -15,7 +15,7 @@ from reviewtui.project.discovery import discover
 from reviewtui.project.dockerfile import read_dockerfile
 from reviewtui.project.dockerignore import read_dockerignore
 from reviewtui.project.facts import ProjectFacts
-from reviewtui.project.long_lived import SETTLE_EVERY, settle
+from reviewtui.project.long_lived import SETTLE_EVERY, settle, settle_what_is_loaded
 from reviewtui.project.scanner_reports import ScannerSettings, read_scanner_reports
 from reviewtui.project.scanner_runs import images_to_scan, run_scanners
 
@@ -71,6 +71,7 @@ class _Reading:
     """One reading of a project: what discovery found, the facts so far, the progress."""
 
     def __init__(self, root: Path, progress: Progress | None, with_dockerfiles: bool = True):
+        settle_what_is_loaded()
         self.root = root.resolve()
         self.progress = progress
         self.found = found = discover(

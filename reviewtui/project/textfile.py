@@ -34,12 +34,16 @@ def read_text(
             escape_controls(rel), None, "name holds control or bidi characters; not read"
         )
     path = root / rel
-    if not Path(rel).is_absolute() and not _inside(root, path, rel):
-        # A path the user gives (a scanner report) may be anywhere; one written in the
-        # project (an include, an env_file) must not lead the reader out of it.
-        return None, Problem(rel, None, "link leads out of the project; not read")
+    status = None
+    if not os.path.isabs(rel):
+        plainly, status = _plainly_inside(root, rel)
+        if not plainly and not _inside(root, path):
+            # A path the user gives (a scanner report) may be anywhere; one written in
+            # the project (an include, an env_file) must not lead the reader out of it.
+            return None, Problem(rel, None, "link leads out of the project; not read")
     try:
-        status = path.stat()
+        if status is None:
+            status = path.stat()
         if not stat.S_ISREG(status.st_mode):
             return None, Problem(rel, None, "not a regular file; not read")
         size = status.st_size
@@ -47,7 +51,7 @@ def read_text(
             return None, Problem(
                 rel, None, f"file is {size} bytes, over the {max_bytes} byte limit; not read"
             )
-        data = path.read_bytes()
+        data = _read_bytes(path, size)
     except OSError as error:
         return None, Problem(rel, None, f"cannot read: {error.strerror or error}")
     if b"\0" in data:
@@ -63,11 +67,23 @@ def read_text(
         )
 
 
-def _inside(root: Path, path: Path, rel: str) -> bool:
-    """True when ``path`` (``root/rel``), links resolved, is ``root`` or lies below it (a
-    path that does not resolve counts as inside: reading it then says what is wrong)."""
-    if _plainly_inside(root, rel):
-        return True
+def _read_bytes(path: Path, size: int) -> bytes:
+    """The bytes of the file at ``path``, whose size was ``size``, to the end even if it
+    has grown since: read with plain system calls, since a file object's machinery
+    costs more than the read itself for the small files a project holds."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, size + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """True when ``path``, links resolved, is ``root`` or lies below it (a path that does
+    not resolve counts as inside: reading it then says what is wrong)."""
     try:
         real = os.path.realpath(path, strict=False)
         top = os.path.realpath(root)
@@ -76,22 +92,26 @@ def _inside(root: Path, path: Path, rel: str) -> bool:
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
-def _plainly_inside(root: Path, rel: str) -> bool:
+def _plainly_inside(root: Path, rel: str) -> tuple[bool, os.stat_result | None]:
     """True when no step of ``rel`` below ``root`` is a link or ``..``: then the path is
     inside whatever ``root`` resolves to, which costs a few lstat calls where resolving
-    both paths costs one per step of each (the common case of a scan)."""
+    both paths costs one per step of each (the common case of a scan). With it, the
+    status of the file itself when the steps gave it: with no link on the way, the last
+    step's lstat is the file's stat."""
     parts = rel.replace(os.sep, "/").split("/")
     if ".." in parts:
-        return False
+        return False, None
     current = str(root)
+    status = None
     for part in parts:
         current = os.path.join(current, part)
         try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return False
+            status = os.lstat(current)
         except OSError:
-            return True  # the read that follows names what is wrong
-    return True
+            return True, None  # the read that follows names what is wrong
+        if stat.S_ISLNK(status.st_mode):
+            return False, None
+    return True, status
 
 
 class JSONError(NamedTuple):
