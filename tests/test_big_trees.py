@@ -178,6 +178,50 @@ def test_the_dockerfiles_compose_builds_are_read_first_and_kept_only_for_the_ser
     assert [ref() for ref in kept] == [None] * len(dockerfiles)
 
 
+def test_each_batch_of_compose_projects_has_just_the_dockerfiles_it_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    (tree / "shared").mkdir(parents=True)
+    (tree / "shared" / "Dockerfile").write_text("FROM alpine:3.20\nUSER 10001\n")
+    (tree / "solo").mkdir()
+    (tree / "solo" / "Dockerfile").write_text("FROM alpine:3.20\n")
+    builds = {"a": "../shared", "b": "../solo", "c": "../shared", "d": None}
+    for name, build_context in builds.items():
+        (tree / name).mkdir()
+        service = f"    build: {build_context}\n" if build_context else "    image: alpine:3.20\n"
+        (tree / name / "compose.yaml").write_text(f"services:\n  {name}:\n{service}")
+    whole = _scan(tree)
+    monkeypatch.setattr(engine, "COMPOSE_PROJECTS_PER_BATCH", 1)
+    seen: list[list[str]] = []
+    real = compose_checks.DETECTORS["runtime_user"]
+
+    def runtime_user(facts: ProjectFacts) -> list[Finding]:
+        seen.append([dockerfile.path for dockerfile in facts.dockerfiles])
+        return real(facts)
+
+    monkeypatch.setitem(compose_checks.DETECTORS, "runtime_user", runtime_user)
+    heard: list[str] = []
+    facts, dockerfiles = read_project_but_dockerfiles(tree)
+    collector = WaiverCollector(catalogue())
+    detect_streaming(
+        catalogue(), facts, dockerfiles, lambda d: (heard.append(d.path), collector.dockerfile(d))
+    )
+    assert seen == [["shared/Dockerfile"], ["solo/Dockerfile"], ["shared/Dockerfile"], []]
+    assert heard == ["shared/Dockerfile", "solo/Dockerfile"]  # each read once
+    streamed = _scan_streaming(tree)
+    assert streamed == whole
+    # The services building shared/Dockerfile run as its USER; the one building solo's, as
+    # root; the one pulling an image, unknown.
+    statuses = {f.target.name: f.status for f in whole[0]["runtime.non-root-user"]}
+    assert statuses == {
+        "a": Status.PASS,
+        "b": Status.FAIL,
+        "c": Status.PASS,
+        "d": Status.UNKNOWN,
+    }
+
+
 def test_the_compose_projects_go_once_their_items_are_judged_unless_engines_were_read(
     tmp_path: Path,
 ) -> None:

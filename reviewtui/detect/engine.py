@@ -34,6 +34,7 @@ from reviewtui.detect.registry import (
     live_detectors,
 )
 from reviewtui.model import Finding, Problem, Status, Target, TargetKind
+from reviewtui.project.compose_model import ComposeProject
 from reviewtui.project.dockerfile import Dockerfile, read_dockerfile
 from reviewtui.project.facts import ProjectFacts
 from reviewtui.project.long_lived import settle
@@ -157,7 +158,6 @@ def detect_streaming(
         child = forked.start(functools.partial(reading.share, others, ends))
     results: dict[str, list[Finding]] = {}
     try:
-        reading.judge([rel for rel in dockerfile_paths if rel in built], keep=True)
         judged_per_file = {item.id for item in per_file}
         whole = [item for item in automatic if item.id not in judged_per_file]
         derived = [item for item in whole if item.detector in DERIVED]
@@ -166,7 +166,14 @@ def detect_streaming(
         # before the other items' findings are made.
         readers = built_dockerfile_readers()
         into = [item for item in whole if item.detector in readers]
-        _detect_items(into, facts, detectors, live, results, counted.item)
+        built_paths = [rel for rel in dockerfile_paths if rel in built]
+        if _compose_done(facts) and all(
+            _judges_each_compose_project(item, detectors) for item in into
+        ):
+            _judge_built_by_compose_project(into, built_paths, reading, live, results, counted)
+        else:
+            reading.judge(built_paths, keep=True)
+            _detect_items(into, facts, detectors, live, results, counted.item)
         facts.let_dockerfiles_go()
         settle()  # the built Dockerfiles are gone; the findings live on
         rest = [item for item in whole if item.detector not in readers]
@@ -390,6 +397,58 @@ def _judge_by_compose_project(
         del batch  # before settle(), which would freeze what is still referred to
         settle()  # the batch's projects are gone; their findings live on
     _detect_items(each, facts, detectors, live, results, progress.item, judged)
+
+
+def _judge_built_by_compose_project(
+    items: list[Item],
+    built_paths: list[str],
+    reading: _Batches,
+    live: dict[str, Detector],
+    results: dict[str, list[Finding]],
+    progress: _Progress,
+) -> None:
+    """Read and judge the Dockerfiles at ``built_paths`` (those compose services build),
+    and judge ``items`` (which judge each compose project on its own, and look into the
+    Dockerfiles its services build) a batch of projects at a time, each with just the
+    Dockerfiles its services build in memory: on a big tree those are thousands.
+
+    A Dockerfile is read for the first batch that builds it and let go after the last.
+    """
+    facts = reading.facts
+    projects = facts.compose_projects
+    batches = [
+        projects[start : start + COMPOSE_PROJECTS_PER_BATCH]
+        for start in range(0, len(projects), COMPOSE_PROJECTS_PER_BATCH)
+    ]
+    order = {rel: index for index, rel in enumerate(built_paths)}
+    needs = [_built_by(batch, order) for batch in batches]
+    last_need = {rel: index for index, paths in enumerate(needs) for rel in paths}
+    judged = _Judged({item.id: [] for item in items})
+    read: set[str] = set()
+    for index, (batch, paths) in enumerate(zip(batches, needs, strict=True)):
+        new = [rel for rel in paths if rel not in read]
+        read.update(new)
+        reading.judge(new, keep=True)
+        wanted = set(paths)
+        builds = [dockerfile for dockerfile in facts.dockerfiles if dockerfile.path in wanted]
+        view = dataclasses.replace(facts, compose_projects=batch, dockerfiles=builds)
+        _judge_view(items, view, reading.detectors, judged)
+        del view, builds
+        facts.dockerfiles = [d for d in facts.dockerfiles if last_need[d.path] > index]
+        settle()  # the Dockerfiles no later batch builds are gone; their findings live on
+    _detect_items(items, facts, reading.detectors, live, results, progress.item, judged)
+
+
+def _built_by(projects: list[ComposeProject], order: dict[str, int]) -> list[str]:
+    """The Dockerfiles of ``order`` (path to rank) the services of ``projects`` build,
+    in that order."""
+    paths = set()
+    for project in projects:
+        for service in project.services:
+            build = service.build()
+            if build is not None and build.dockerfile in order:
+                paths.add(build.dockerfile)
+    return sorted(paths, key=order.__getitem__)
 
 
 def _judges_each_compose_project(item: Item, detectors: dict[str, Detector]) -> bool:
