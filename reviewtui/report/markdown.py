@@ -16,7 +16,7 @@ import functools
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -117,7 +117,7 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     verify`` renders it again with the room the report's own seal left."""
     with_fixes = len(_with_fixes(data))
     # Every attempt renders the same items again: each block is made once.
-    items: _Blocks = {}
+    items = _Made()
     for shortening in _SHORTENINGS if with_fixes else _WITHOUT_FIXES:
         report = _render(data, link_base, shortening, items)
         if comment_length(report) > limit:
@@ -130,15 +130,23 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit, items)
 
 
-_Blocks = dict[tuple[str, int, bool], list[str]]
-"""Item blocks already made, by item id, evidence rows and whether its diffs show."""
+@dataclass
+class _Made:
+    """What the attempts at fitting one report (one ``data``, one link base) render
+    again, made once: item blocks by item id, evidence rows and whether its diffs show;
+    and by item id, the lines before an item's evidence table and the table's rows,
+    which no shortening changes (a shorter table shows fewer of the same rows)."""
+
+    blocks: dict[tuple[str, int, bool], list[str]] = field(default_factory=dict)
+    heads: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, _EvidenceTable] = field(default_factory=dict)
 
 
 def _render(
     data: ReportData,
     link_base: str,
     shortening: _Shortening,
-    items: _Blocks | None = None,
+    items: _Made | None = None,
 ) -> str:
     head, blocks, tail = _parts(data, link_base, shortening, cut=0, items=items)
     return _join(head, [line for block in blocks for line in block], tail)
@@ -151,7 +159,7 @@ class _Fitting:
     data: ReportData
     link_base: str
     limit: int
-    items: _Blocks
+    items: _Made
 
     def most(
         self, shortening: _Shortening, field: str, high: int, fitting: str
@@ -232,9 +240,11 @@ def code(value: str, in_table: bool = True) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
+@functools.lru_cache(maxsize=4096)
 def prose(value: str, in_table: bool = False) -> str:
     """A checklist's own Markdown on one line, with its code spans and emphasis kept but
-    no HTML, link or image; ``in_table`` also escapes pipes, for a table cell."""
+    no HTML, link or image; ``in_table`` also escapes pipes, for a table cell. Cached: a
+    report that has to be shortened is rendered several times."""
     flat = " ".join(value.split())
     out: list[str] = []
     position = 0
@@ -287,12 +297,12 @@ def _parts(
     link_base: str,
     shortening: _Shortening,
     cut: int,
-    items: _Blocks | None = None,
+    items: _Made | None = None,
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The head (title to unreadable files), the blocks of the checklist sections, and
     the tail (sign-off); ``cut`` is how many items the caller leaves out at the end, and
     ``items`` keeps the items' blocks for other calls."""
-    items = {} if items is None else items
+    items = _Made() if items is None else items
     head = [
         f"# Docker security review: {text(data.project)}",
         "",
@@ -317,9 +327,9 @@ def _parts(
         for state in section.states:
             if state.item.id not in folded_ids:
                 key = (state.item.id, shortening.evidence_rows, state.item.id in diffed)
-                if key not in items:
-                    items[key] = _item(state, inspected, data, link_base, shortening, key[2])
-                blocks.append(items[key])
+                if key not in items.blocks:
+                    items.blocks[key] = _item(state, inspected, data, link_base, key, items)
+                blocks.append(items.blocks[key])
         if folded:
             blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
     return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
@@ -342,7 +352,7 @@ def _join(head: list[str], body: list[str], tail: list[str]) -> str:
 
 
 def _cut_to_fit(
-    data: ReportData, link_base: str, shortening: _Shortening, limit: int, items: _Blocks
+    data: ReportData, link_base: str, shortening: _Shortening, limit: int, items: _Made
 ) -> str:
     """The most shortened report with as many item blocks as fit, then a line that says
     how many items were cut; the sign-off always stays."""
@@ -597,9 +607,39 @@ def _item(
     engines: dict[str, InspectedEngine],
     data: ReportData,
     link_base: str,
-    shortening: _Shortening,
-    diffed: bool,
+    key: tuple[str, int, bool],
+    made: _Made,
 ) -> list[str]:
+    """The block of one item, with at most ``rows`` evidence rows and the diffs of its
+    fixes when ``diffed`` (the last two parts of ``key``)."""
+    item = state.item
+    _, rows, diffed = key
+    if item.id not in made.heads:
+        made.heads[item.id] = _item_head(state, engines, data.today)
+    lines = list(made.heads[item.id])
+    verdict = state.verdict
+    if state.findings:
+        if item.id not in made.tables:
+            made.tables[item.id] = _EvidenceTable.of(state, link_base)
+        lines += made.tables[item.id].lines(rows)
+    elif item.automatic and not state.answered:
+        lines += [
+            "Nothing in the project answers this item (no file it applies to was "
+            "found), so a person must.",
+            "",
+        ]
+    if verdict is Verdict.UNKNOWN and item.evidence:
+        lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
+    if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
+        lines += [f"**Fix:** {prose(item.fix)}", ""]
+    if verdict is Verdict.FAIL:
+        lines += fix_lines(data.fixes.get(item.id), diffed)
+    return lines
+
+
+def _item_head(state: ItemState, engines: dict[str, InspectedEngine], today: str) -> list[str]:
+    """An item's lines before its evidence: title, verdict, question, answer, action,
+    waivers and the engines it was answered from."""
     item = state.item
     verdict = state.verdict
     cis = ", ".join(text(number) for number in item.references.cis)
@@ -613,23 +653,9 @@ def _item(
         "",
     ]
     lines += _answer_lines(state)
-    lines += _action_line(state, data.today)
+    lines += _action_line(state, today)
     lines += _waiver_lines(state)
     lines += _live_line(state, engines)
-    if state.findings:
-        lines += _evidence_table(state, link_base, shortening.evidence_rows)
-    elif item.automatic and not state.answered:
-        lines += [
-            "Nothing in the project answers this item (no file it applies to was "
-            "found), so a person must.",
-            "",
-        ]
-    if verdict is Verdict.UNKNOWN and item.evidence:
-        lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
-    if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
-        lines += [f"**Fix:** {prose(item.fix)}", ""]
-    if verdict is Verdict.FAIL:
-        lines += fix_lines(data.fixes.get(item.id), diffed)
     return lines
 
 
@@ -700,43 +726,73 @@ def _waiver_lines(state: ItemState) -> list[str]:
 
 
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
-    """One row per target, failing ones first and those no waiver covers before the
-    waived, so a cut table still shows what a gate fails on; links to the proving lines."""
-    # Only failing findings can be waived, so only they are looked up.
-    failing = [(f, state.waiver_for(f)) for f in state.findings if f.status is Status.FAIL]
-    groups = [
-        (Status.FAIL.label, [f for f, waiver in failing if waiver is None]),
-        ("waived", [f for f, waiver in failing if waiver is not None]),
-        *((s.label, [f for f in state.findings if f.status is s]) for s in _STATUS_ORDER[1:]),
-    ]
-    findings = [finding for _, group in groups for finding in group]
-    if not findings:
-        return []
-    lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
-    for finding in findings[:rows]:
+    """The evidence table of ``state`` with at most ``rows`` rows (see
+    :class:`_EvidenceTable`)."""
+    return _EvidenceTable.of(state, link_base).lines(rows)
+
+
+@dataclass
+class _EvidenceTable:
+    """An item's evidence table: one row per target, failing ones first and those no
+    waiver covers before the waived, so a cut table still shows what a gate fails on;
+    links to the proving lines. ``groups`` holds the findings by label in that order,
+    ``rows`` the rows made so far, the first ones of the table."""
+
+    state: ItemState
+    link_base: str
+    groups: list[tuple[str, list[Finding]]]
+    findings: list[Finding]
+    rows: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, state: ItemState, link_base: str) -> _EvidenceTable:
+        """The table of ``state``'s findings, no row made yet."""
+        # Only failing findings can be waived, so only they are looked up.
+        failing = [(f, state.waiver_for(f)) for f in state.findings if f.status is Status.FAIL]
+        groups = [
+            (Status.FAIL.label, [f for f, waiver in failing if waiver is None]),
+            ("waived", [f for f, waiver in failing if waiver is not None]),
+            *((s.label, [f for f in state.findings if f.status is s]) for s in _STATUS_ORDER[1:]),
+        ]
+        findings = [finding for _, group in groups for finding in group]
+        return cls(state, link_base, groups, findings)
+
+    def lines(self, rows: int) -> list[str]:
+        """The table with at most ``rows`` rows, and a line counting the rest by status."""
+        findings = self.findings
+        if not findings:
+            return []
+        while len(self.rows) < min(rows, len(findings)):
+            self.rows.append(self._row(findings[len(self.rows)]))
+        lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|", *self.rows[:rows]]
+        if len(findings) > rows:
+            hidden, start = [], 0
+            for label, group in self.groups:
+                count = len(group) - max(0, min(len(group), rows - start))
+                start += len(group)
+                if count:
+                    hidden.append(f"{count} {label}")
+            by_status = ", ".join(hidden)
+            lines.append(
+                f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |"
+            )
+        return lines + [""]
+
+    def _row(self, finding: Finding) -> str:
+        link_base = self.link_base
         evidence = finding.evidence[0] if finding.evidence else None
         detail = text(finding.reason)
         if evidence and evidence.snippet and evidence.in_file:
             detail += f" {code(evidence.snippet)}"
-        waiver = state.waiver_for(finding) if finding.status is Status.FAIL else None
+        waiver = self.state.waiver_for(finding) if finding.status is Status.FAIL else None
         status = finding.status.label
         if waiver is not None:
             status += " (waived)"
             detail += f" — {_waived_at(waiver, link_base)}"
-        lines.append(
+        return (
             f"| {text(str(finding.target))} | {status} | "
             f"{_evidence_cell(finding, link_base)} | {detail} |"
         )
-    if len(findings) > rows:
-        hidden, start = [], 0
-        for label, group in groups:
-            count = len(group) - max(0, min(len(group), rows - start))
-            start += len(group)
-            if count:
-                hidden.append(f"{count} {label}")
-        by_status = ", ".join(hidden)
-        lines.append(f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |")
-    return lines + [""]
 
 
 def _evidence_cell(finding: Finding, link_base: str) -> str:
