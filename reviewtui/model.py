@@ -198,14 +198,8 @@ class Finding:
         Written out by hand because every finding of a scan is encoded, and this is
         several times faster than the generic encoder; a test holds it to the same text.
         """
-        target = self.target
         evidence = ",".join([_evidence_json(e) for e in self.evidence])
-        return (
-            f'{{"evidence":[{evidence}],"reason":{encode_basestring(self.reason)},'
-            f'"status":"{self.status._value_}","target":{{"kind":"{target.kind._value_}",'
-            f'"name":{encode_basestring(target.name)},'
-            f'"path":{encode_basestring(target.path)}}}}}'
-        )
+        return _finding_json(self, evidence, _target_json(self.target))
 
     def to_dict(self) -> dict[str, object]:
         """Plain form for the review file and the JSON report."""
@@ -235,6 +229,47 @@ def _evidence_json(evidence: Evidence) -> str:
         f'{{{field}"line":{line},"path":{encode_basestring(evidence.path)},'
         f'"snippet":{encode_basestring(evidence.snippet)}}}'
     )
+
+
+def _target_json(target: Target) -> str:
+    """The target of :meth:`Finding.canonical_json`."""
+    return (
+        f'{{"kind":"{target.kind._value_}","name":{encode_basestring(target.name)},'
+        f'"path":{encode_basestring(target.path)}}}'
+    )
+
+
+def _finding_json(finding: Finding, evidence: str, target: str) -> str:
+    """:meth:`Finding.canonical_json` around its evidence entries and target, encoded."""
+    return (
+        f'{{"evidence":[{evidence}],"reason":{encode_basestring(finding.reason)},'
+        f'"status":"{finding.status._value_}","target":{target}}}'
+    )
+
+
+class FindingEncoder:
+    """:meth:`Finding.canonical_json` for many findings, each target and each evidence
+    tuple encoded once: the findings of a scan share them (every item answered for a
+    file names the same target object, and items proving themselves by the same lines
+    the same evidence). Keep one only while encoding: it holds what it encoded."""
+
+    def __init__(self) -> None:
+        # By identity, with the object kept so that its id cannot name another one.
+        self._targets: dict[int, tuple[Target, str]] = {}
+        self._evidence: dict[int, tuple[tuple[Evidence, ...], str]] = {}
+
+    def encode(self, finding: Finding) -> str:
+        """The finding's canonical JSON, the same text as :meth:`Finding.canonical_json`."""
+        target = finding.target
+        known = self._targets.get(id(target))
+        if known is None or known[0] is not target:
+            known = self._targets[id(target)] = (target, _target_json(target))
+        evidence = finding.evidence
+        listed = self._evidence.get(id(evidence))
+        if listed is None or listed[0] is not evidence:
+            entries = ",".join([_evidence_json(e) for e in evidence])
+            listed = self._evidence[id(evidence)] = (evidence, entries)
+        return _finding_json(finding, listed[1], known[1])
 
 
 @dataclass(frozen=True, slots=True)

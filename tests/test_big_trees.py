@@ -38,7 +38,15 @@ from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.live.facts import EngineFacts
 from reviewtui.live.hosts import Endpoint
-from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
+from reviewtui.model import (
+    Evidence,
+    Finding,
+    FindingEncoder,
+    Problem,
+    Status,
+    Target,
+    TargetKind,
+)
 from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
 from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
@@ -289,6 +297,19 @@ def findings(draw: st.DrawFn) -> Finding:
 @given(findings())
 def test_a_findings_encoding_is_the_generic_encoders_text(finding: Finding) -> None:
     assert finding.canonical_json() == canonical_json(finding.to_dict())
+
+
+@fuzz(200)
+@given(st.lists(findings(), min_size=1, max_size=4))
+def test_the_encoder_of_many_findings_writes_each_as_it_would_alone(
+    found: list[Finding],
+) -> None:
+    # A scan's findings share their targets and evidence, which the encoder encodes once.
+    first = found[0]
+    shared = [dataclasses.replace(f, target=first.target, evidence=first.evidence) for f in found]
+    encoder = FindingEncoder()
+    for finding in [*found, *shared, *found]:
+        assert encoder.encode(finding) == finding.canonical_json()
 
 
 def test_detection_leaves_nothing_frozen_or_cached_even_when_a_detector_fails() -> None:
