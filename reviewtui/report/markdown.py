@@ -17,7 +17,6 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from reviewtui.model import Evidence, Finding, Status
@@ -234,7 +233,7 @@ def code(value: str, in_table: bool = True) -> str:
         flat = flat.replace("|", "\\|")
     if not flat:
         return ""
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or longest else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
@@ -747,12 +746,18 @@ class _EvidenceTable:
     @classmethod
     def of(cls, state: ItemState, link_base: str) -> _EvidenceTable:
         """The table of ``state``'s findings, no row made yet."""
-        # Only failing findings can be waived, so only they are looked up.
-        failing = [(f, state.waiver_for(f)) for f in state.findings if f.status is Status.FAIL]
+        waived: list[Finding] = []
+        by_status: dict[Status, list[Finding]] = {status: [] for status in _STATUS_ORDER}
+        for finding in state.findings:
+            # Only failing findings can be waived, so only they are looked up.
+            if finding.status is Status.FAIL and state.waiver_for(finding) is not None:
+                waived.append(finding)
+            else:
+                by_status[finding.status].append(finding)
         groups = [
-            (Status.FAIL.label, [f for f, waiver in failing if waiver is None]),
-            ("waived", [f for f, waiver in failing if waiver is not None]),
-            *((s.label, [f for f in state.findings if f.status is s]) for s in _STATUS_ORDER[1:]),
+            (Status.FAIL.label, by_status[Status.FAIL]),
+            ("waived", waived),
+            *((status.label, by_status[status]) for status in _STATUS_ORDER[1:]),
         ]
         findings = [finding for _, group in groups for finding in group]
         return cls(state, link_base, groups, findings)
@@ -825,7 +830,7 @@ def linkable(path: str) -> bool:
     """True when ``path`` is a file inside the project that a link can point to."""
     if not path or path == "." or _NOT_A_FILE.match(path) or ": " in path:
         return False
-    return ".." not in PurePosixPath(path).parts
+    return ".." not in path.split("/")  # the parts of a POSIX path, as far as ".." goes
 
 
 def _waived_at(waiver: Waiver, link_base: str) -> str:
