@@ -103,17 +103,23 @@ def collect_fixes(session: ReviewSession) -> dict[str, ItemFixes]:
     severe items go first, until the fixers have worked through :data:`MAX_FIX_TEXT`
     characters; the targets left untried are counted in their item's notes.
     """
-    from reviewtui.fix.plan import fixable
+    from reviewtui.fix.plan import FILE_KINDS
+    from reviewtui.fix.registry import has_fixer
 
     if not session.scanned_digests:
         return {}
     files = _ScannedFiles(session)
     budget = _Budget(MAX_FIX_TEXT)
-    failing = [state for state in session.states() if state.verdict is Verdict.FAIL]
+    # What plan.fixable asks of each finding, the fixer looked up once per item.
+    failing = [
+        state
+        for state in session.states()
+        if state.verdict is Verdict.FAIL and has_fixer(state.item.id)
+    ]
     failing.sort(key=lambda state: -state.item.severity.rank)
     collected: dict[str, ItemFixes] = {}
     for state in failing:
-        found = [finding for finding in open_failures(state) if fixable(state.item.id, finding)]
+        found = [f for f in open_failures(state) if f.target.kind in FILE_KINDS]
         if found:
             fixes = _item_fixes(state.item.id, found, files, budget)
             if fixes.fixes or fixes.notes:
