@@ -198,6 +198,8 @@ def _item_fixes(
     fixes: list[TargetFix] = []
     notes: list[str] = []
     combined: list[FileDiff] = []
+    if budget.spent:  # nothing more is tried: the count of the targets is all there is
+        return ItemFixes(notes=(_untried(len(failing), item_id),))
     untried = 0
     by_path: dict[str, list[Finding]] = {}
     for finding in failing:
@@ -221,11 +223,15 @@ def _item_fixes(
         fixes += [report_fix(fix) for fix in made]
         combined += _file_diffs(rel, text, made, fixes[len(fixes) - len(made) :])
     if untried:
-        notes.append(
-            f"{untried} more failing target{'s' if untried != 1 else ''} not tried here, to "
-            f"keep the report quick: reviewtui fix --item {item_id} tries them"
-        )
+        notes.append(_untried(untried, item_id))
     return ItemFixes(tuple(fixes), tuple(combined), tuple(notes))
+
+
+def _untried(count: int, item_id: str) -> str:
+    return (
+        f"{count} more failing target{'s' if count != 1 else ''} not tried here, to "
+        f"keep the report quick: reviewtui fix --item {item_id} tries them"
+    )
 
 
 def _file_diffs(
