@@ -42,7 +42,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Ordering key: higher is worse."""
-        return list(Severity).index(self)
+        return _SEVERITY_RANKS[self]
+
+
+_SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class TargetKind(StrEnum):

@@ -748,9 +748,10 @@ class _EvidenceTable:
         """The table of ``state``'s findings, no row made yet."""
         waived: list[Finding] = []
         by_status: dict[Status, list[Finding]] = {status: [] for status in _STATUS_ORDER}
+        waivers = bool(state.waivers)
         for finding in state.findings:
             # Only failing findings can be waived, so only they are looked up.
-            if finding.status is Status.FAIL and state.waiver_for(finding) is not None:
+            if waivers and finding.status is Status.FAIL and state.waiver_for(finding) is not None:
                 waived.append(finding)
             else:
                 by_status[finding.status].append(finding)
