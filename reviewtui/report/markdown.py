@@ -16,6 +16,7 @@ import functools
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
@@ -118,8 +119,8 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     # Every attempt renders the same items again: each block is made once.
     items = _Made()
     for shortening in _SHORTENINGS if with_fixes else _WITHOUT_FIXES:
-        report = _render(data, link_base, shortening, items)
-        if comment_length(report) > limit:
+        report = _fitting(data, link_base, shortening, items, limit)
+        if report is None:
             continue
         fit = _Fitting(data, link_base, limit, items)
         if shortening.diffs == 0 and with_fixes:
@@ -136,9 +137,23 @@ class _Made:
     and by item id, the lines before an item's evidence table and the table's rows,
     which no shortening changes (a shorter table shows fewer of the same rows)."""
 
-    blocks: dict[tuple[str, int, bool], list[str]] = field(default_factory=dict)
+    blocks: dict[_Key, list[str]] = field(default_factory=dict)
     heads: dict[str, list[str]] = field(default_factory=dict)
     tables: dict[str, _EvidenceTable] = field(default_factory=dict)
+    sizes: dict[_Key, int] = field(default_factory=dict)
+
+    def size(self, key: _Key | None, block: list[str]) -> int:
+        """What ``block`` adds to a report's length, with the line break after it; kept
+        for an item's block (``key`` None for another block)."""
+        if key is None:
+            return comment_length("\n".join(block)) + 1
+        if key not in self.sizes:
+            self.sizes[key] = comment_length("\n".join(block)) + 1
+        return self.sizes[key]
+
+
+_Key = tuple[str, int, bool]
+"""An item block's key: the item's id, its evidence rows and whether its diffs show."""
 
 
 def _render(
@@ -170,12 +185,30 @@ class _Fitting:
         while low < high:
             middle = (low + high + 1) // 2
             tried = replace(shortening, **{field: middle})
-            report = _render(self.data, self.link_base, tried, self.items)
-            if comment_length(report) <= self.limit:
+            report = _fitting(self.data, self.link_base, tried, self.items, self.limit)
+            if report is not None:
                 low, best, fitting = middle, tried, report
             else:
                 high = middle - 1
         return best, fitting
+
+
+def _fitting(
+    data: ReportData, link_base: str, shortening: _Shortening, items: _Made, limit: int
+) -> str | None:
+    """The report of ``shortening`` when it fits in ``limit`` characters, else None.
+
+    An attempt whose item blocks alone are too long is given up as soon as they are,
+    before the blocks after them are made. Each block takes its size in the report, as
+    the sign-off always comes after the blocks and the report loses only what trails it.
+    """
+    size = 0
+    for key, block in _blocks(data, link_base, shortening, items):
+        size += items.size(key, block)
+        if size > limit:
+            return None
+    report = _render(data, link_base, shortening, items)
+    return report if comment_length(report) <= limit else None
 
 
 def _with_fixes(data: ReportData) -> list[str]:
@@ -316,22 +349,29 @@ def _parts(
         *_engines(data),
         *_problems(data, shortening),
     ]
+    blocks = [block for _, block in _blocks(data, link_base, shortening, items)]
+    return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+
+
+def _blocks(
+    data: ReportData, link_base: str, shortening: _Shortening, items: _Made
+) -> Iterator[tuple[_Key | None, list[str]]]:
+    """The blocks of the checklist sections in order, each with its key when it is an
+    item's; an item's block is made when it is first asked for, and kept in ``items``."""
     inspected = {engine.host: engine for engine in data.engines}
     folded_ids = _folded(data, shortening)
     diffed = _diffed(data, shortening)
-    blocks: list[list[str]] = []
     for section in data.sections:
-        blocks.append([f"## {text(section.checklist.title)}", ""])
+        yield None, [f"## {text(section.checklist.title)}", ""]
         folded = Counter(s.verdict for s in section.states if s.item.id in folded_ids)
         for state in section.states:
             if state.item.id not in folded_ids:
                 key = (state.item.id, shortening.evidence_rows, state.item.id in diffed)
                 if key not in items.blocks:
                     items.blocks[key] = _item(state, inspected, data, link_base, key, items)
-                blocks.append(items.blocks[key])
+                yield key, items.blocks[key]
         if folded:
-            blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
-    return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+            yield None, [f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""]
 
 
 def _folded(data: ReportData, shortening: _Shortening) -> set[str]:
@@ -606,7 +646,7 @@ def _item(
     engines: dict[str, InspectedEngine],
     data: ReportData,
     link_base: str,
-    key: tuple[str, int, bool],
+    key: _Key,
     made: _Made,
 ) -> list[str]:
     """The block of one item, with at most ``rows`` evidence rows and the diffs of its
