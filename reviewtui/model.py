@@ -250,29 +250,40 @@ def _finding_json(finding: Finding, evidence: str, target: str) -> str:
     )
 
 
+ENCODER_KEPT = 4096
+"""Targets and evidence tuples a :class:`FindingEncoder` keeps the text of, at most."""
+
+
 class FindingEncoder:
     """:meth:`Finding.canonical_json` for many findings, each target and each evidence
-    tuple encoded once: the findings of a scan share them (every item answered for a
+    tuple encoded once while kept: the findings of a scan share them (every item answered for a
     file names the same target object, and items proving themselves by the same lines
-    the same evidence). Keep one only while encoding: it holds what it encoded."""
+    the same evidence). It keeps up to :data:`ENCODER_KEPT` of them, then starts over:
+    a big tree's would hold tens of MB at the peak of a scan."""
 
     def __init__(self) -> None:
-        # By identity, with the object kept so that its id cannot name another one.
-        self._targets: dict[int, tuple[Target, str]] = {}
-        self._evidence: dict[int, tuple[tuple[Evidence, ...], str]] = {}
+        self._targets: dict[int, str] = {}
+        self._evidence: dict[int, str] = {}
+        # What the ids name, kept alive so that no id can come to name another object.
+        self._kept: list[object] = []
 
     def encode(self, finding: Finding) -> str:
         """The finding's canonical JSON, the same text as :meth:`Finding.canonical_json`."""
-        target = finding.target
-        known = self._targets.get(id(target))
-        if known is None or known[0] is not target:
-            known = self._targets[id(target)] = (target, _target_json(target))
-        evidence = finding.evidence
-        listed = self._evidence.get(id(evidence))
-        if listed is None or listed[0] is not evidence:
+        if len(self._kept) >= ENCODER_KEPT:
+            self._targets.clear()
+            self._evidence.clear()
+            self._kept.clear()
+        target, evidence = finding.target, finding.evidence
+        target_text = self._targets.get(id(target))
+        if target_text is None:
+            target_text = self._targets[id(target)] = _target_json(target)
+            self._kept.append(target)
+        entries = self._evidence.get(id(evidence))
+        if entries is None:
             entries = ",".join([_evidence_json(e) for e in evidence])
-            listed = self._evidence[id(evidence)] = (evidence, entries)
-        return _finding_json(finding, listed[1], known[1])
+            self._evidence[id(evidence)] = entries
+            self._kept.append(evidence)
+        return _finding_json(finding, entries, target_text)
 
 
 @dataclass(frozen=True, slots=True)
