@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from urllib.parse import quote
 
 from reviewtui.model import Evidence, Finding, Status
@@ -767,25 +768,28 @@ def _waiver_lines(state: ItemState) -> list[str]:
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
     """The evidence table of ``state`` with at most ``rows`` rows (see
     :class:`_EvidenceTable`)."""
-    return _EvidenceTable.of(state, link_base).lines(rows)
+    return _EvidenceTable.of(state, link_base, rows).lines(rows)
 
 
 @dataclass
 class _EvidenceTable:
     """An item's evidence table: one row per target, failing ones first and those no
     waiver covers before the waived, so a cut table still shows what a gate fails on;
-    links to the proving lines. ``groups`` holds the findings by label in that order,
-    ``rows`` the rows made so far, the first ones of the table."""
+    links to the proving lines. ``counts`` says how many findings of each label there
+    are in that order, ``first`` holds the first ones (as many as a table may show),
+    ``rows`` the rows made of them so far."""
 
     state: ItemState
     link_base: str
-    groups: list[tuple[str, list[Finding]]]
-    findings: list[Finding]
+    counts: list[tuple[str, int]]
+    first: list[Finding]
     rows: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, state: ItemState, link_base: str) -> _EvidenceTable:
-        """The table of ``state``'s findings, no row made yet."""
+    def of(cls, state: ItemState, link_base: str, most: int = MAX_EVIDENCE_ROWS) -> _EvidenceTable:
+        """The table of ``state``'s findings that shows at most ``most`` rows, no row
+        made yet. Only the findings it may show are kept: a big tree's items have
+        thousands, and every item's table is kept while the report is fitted."""
         waived: list[Finding] = []
         by_status: dict[Status, list[Finding]] = {status: [] for status in _STATUS_ORDER}
         waivers = bool(state.waivers)
@@ -800,28 +804,29 @@ class _EvidenceTable:
             ("waived", waived),
             *((status.label, by_status[status]) for status in _STATUS_ORDER[1:]),
         ]
-        findings = [finding for _, group in groups for finding in group]
-        return cls(state, link_base, groups, findings)
+        first = list(islice((finding for _, group in groups for finding in group), most))
+        return cls(state, link_base, [(label, len(group)) for label, group in groups], first)
 
     def lines(self, rows: int) -> list[str]:
-        """The table with at most ``rows`` rows, and a line counting the rest by status."""
-        findings = self.findings
-        if not findings:
+        """The table with at most ``rows`` rows (no more than it keeps findings for), and
+        a line counting the rest by status."""
+        total = sum(count for _, count in self.counts)
+        if not total:
             return []
-        while len(self.rows) < min(rows, len(findings)):
-            self.rows.append(self._row(findings[len(self.rows)]))
+        if rows > len(self.first) and total > len(self.first):
+            raise ValueError(f"a table of {len(self.first)} rows cannot show {rows}")
+        while len(self.rows) < min(rows, total):
+            self.rows.append(self._row(self.first[len(self.rows)]))
         lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|", *self.rows[:rows]]
-        if len(findings) > rows:
+        if total > rows:
             hidden, start = [], 0
-            for label, group in self.groups:
-                count = len(group) - max(0, min(len(group), rows - start))
-                start += len(group)
+            for label, size in self.counts:
+                count = size - max(0, min(size, rows - start))
+                start += size
                 if count:
                     hidden.append(f"{count} {label}")
             by_status = ", ".join(hidden)
-            lines.append(
-                f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |"
-            )
+            lines.append(f"| … | | | {counted(total - rows, 'more target')} ({by_status}) |")
         return lines + [""]
 
     def _row(self, finding: Finding) -> str:
