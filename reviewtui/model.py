@@ -42,7 +42,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Ordering key: higher is worse."""
-        return list(Severity).index(self)
+        return _SEVERITY_RANKS[self]
+
+
+_SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class TargetKind(StrEnum):
@@ -198,14 +201,8 @@ class Finding:
         Written out by hand because every finding of a scan is encoded, and this is
         several times faster than the generic encoder; a test holds it to the same text.
         """
-        target = self.target
         evidence = ",".join([_evidence_json(e) for e in self.evidence])
-        return (
-            f'{{"evidence":[{evidence}],"reason":{encode_basestring(self.reason)},'
-            f'"status":"{self.status._value_}","target":{{"kind":"{target.kind._value_}",'
-            f'"name":{encode_basestring(target.name)},'
-            f'"path":{encode_basestring(target.path)}}}}}'
-        )
+        return _finding_json(self, evidence, _target_json(self.target))
 
     def to_dict(self) -> dict[str, object]:
         """Plain form for the review file and the JSON report."""
@@ -235,6 +232,58 @@ def _evidence_json(evidence: Evidence) -> str:
         f'{{{field}"line":{line},"path":{encode_basestring(evidence.path)},'
         f'"snippet":{encode_basestring(evidence.snippet)}}}'
     )
+
+
+def _target_json(target: Target) -> str:
+    """The target of :meth:`Finding.canonical_json`."""
+    return (
+        f'{{"kind":"{target.kind._value_}","name":{encode_basestring(target.name)},'
+        f'"path":{encode_basestring(target.path)}}}'
+    )
+
+
+def _finding_json(finding: Finding, evidence: str, target: str) -> str:
+    """:meth:`Finding.canonical_json` around its evidence entries and target, encoded."""
+    return (
+        f'{{"evidence":[{evidence}],"reason":{encode_basestring(finding.reason)},'
+        f'"status":"{finding.status._value_}","target":{target}}}'
+    )
+
+
+ENCODER_KEPT = 4096
+"""Targets and evidence tuples a :class:`FindingEncoder` keeps the text of, at most."""
+
+
+class FindingEncoder:
+    """:meth:`Finding.canonical_json` for many findings, each target and each evidence
+    tuple encoded once while kept: the findings of a scan share them (every item answered for a
+    file names the same target object, and items proving themselves by the same lines
+    the same evidence). It keeps up to :data:`ENCODER_KEPT` of them, then starts over:
+    a big tree's would hold tens of MB at the peak of a scan."""
+
+    def __init__(self) -> None:
+        self._targets: dict[int, str] = {}
+        self._evidence: dict[int, str] = {}
+        # What the ids name, kept alive so that no id can come to name another object.
+        self._kept: list[object] = []
+
+    def encode(self, finding: Finding) -> str:
+        """The finding's canonical JSON, the same text as :meth:`Finding.canonical_json`."""
+        if len(self._kept) >= ENCODER_KEPT:
+            self._targets.clear()
+            self._evidence.clear()
+            self._kept.clear()
+        target, evidence = finding.target, finding.evidence
+        target_text = self._targets.get(id(target))
+        if target_text is None:
+            target_text = self._targets[id(target)] = _target_json(target)
+            self._kept.append(target)
+        entries = self._evidence.get(id(evidence))
+        if entries is None:
+            entries = ",".join([_evidence_json(e) for e in evidence])
+            self._evidence[id(evidence)] = entries
+            self._kept.append(evidence)
+        return _finding_json(finding, entries, target_text)
 
 
 @dataclass(frozen=True, slots=True)

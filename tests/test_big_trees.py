@@ -32,13 +32,22 @@ from hypothesis import strategies as st
 from hypothesis_profile import fuzz
 
 from reviewtui import fast_yaml
+from reviewtui import model as core_model
 from reviewtui.checklists import Catalogue, load_catalogue
 from reviewtui.detect import compose_checks, dockerfile_checks, engine
 from reviewtui.detect.dockerfile_checks import context, secret_files
 from reviewtui.detect.engine import detect, detect_streaming
 from reviewtui.live.facts import EngineFacts
 from reviewtui.live.hosts import Endpoint
-from reviewtui.model import Evidence, Finding, Problem, Status, Target, TargetKind
+from reviewtui.model import (
+    Evidence,
+    Finding,
+    FindingEncoder,
+    Problem,
+    Status,
+    Target,
+    TargetKind,
+)
 from reviewtui.project import read_project, read_project_but_dockerfiles
 from reviewtui.project.compose import read_compose_projects
 from reviewtui.project.dockerfile import Dockerfile, parse_dockerfile
@@ -333,6 +342,37 @@ def findings(draw: st.DrawFn) -> Finding:
 @given(findings())
 def test_a_findings_encoding_is_the_generic_encoders_text(finding: Finding) -> None:
     assert finding.canonical_json() == canonical_json(finding.to_dict())
+
+
+@fuzz(200)
+@given(st.lists(findings(), min_size=1, max_size=4))
+def test_the_encoder_of_many_findings_writes_each_as_it_would_alone(
+    found: list[Finding],
+) -> None:
+    # A scan's findings share their targets and evidence, which the encoder encodes once.
+    first = found[0]
+    shared = [dataclasses.replace(f, target=first.target, evidence=first.evidence) for f in found]
+    encoder = FindingEncoder()
+    for finding in [*found, *shared, *found]:
+        assert encoder.encode(finding) == finding.canonical_json()
+
+
+def test_an_encoder_that_starts_over_writes_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a big tree does: the kept texts are let go, and encoding starts over.
+    monkeypatch.setattr(core_model, "ENCODER_KEPT", 3)
+    target = Target(TargetKind.DOCKERFILE, "Dockerfile")
+    shared = (Evidence("Dockerfile", 1, "FROM x"),)
+    found = [
+        Finding(
+            target if n % 2 else Target(TargetKind.SERVICE, f"c{n}.yaml", "web"),
+            Status.FAIL,
+            f"reason {n}",
+            shared if n % 3 else (),
+        )
+        for n in range(20)
+    ]
+    encoder = FindingEncoder()
+    assert [encoder.encode(f) for f in found * 2] == [f.canonical_json() for f in found * 2]
 
 
 def test_detection_leaves_nothing_frozen_or_cached_even_when_a_detector_fails() -> None:

@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from fix_helpers import apply_fixes, failing
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
 from reviewtui.fix.compose_edit import ComposeText, EditRefused
 from reviewtui.fix.compose_fixes import CHANGES
 from reviewtui.fix.compose_judge import service_verdicts
-from reviewtui.fix.compose_shape import FileShape, forget, shape_of
+from reviewtui.fix.compose_shape import STUB, FileShape, cut_nodes, forget, read_shape, shape_of
 from reviewtui.fix.plan import FilePlan, plan_files
 from reviewtui.model import Target, TargetKind
 from reviewtui.project.compose_model import ComposeService
@@ -221,3 +222,82 @@ def test_a_target_that_passes_in_the_file_as_it_was_has_no_fix(tmp_path: Path) -
     assert [(item, target.name, reason) for item, target, reason in plan.skipped] == [
         (CAPS, "db", "no mechanical fix in this file")
     ]
+
+
+_EDGES = {
+    "no final newline": "services:\n  web:\n    image: nginx\n  db:\n    image: postgres",
+    # A value left empty at a piece's end points beyond it: no such service is local.
+    "an empty value": "services:\n  web:\n    labels:\n    image: x\n  db:\n    labels:\n"
+    "    image: y\n",
+    "a block scalar last": "services:\n  web:\n    command: |\n      run\n\n\n  db:\n    x: 1\n",
+    "a folded scalar at the end": "services:\n  web:\n    command: >-\n      a\n      b\n",
+    "nested lists last": "services:\n  web:\n    x:\n    - - a\n      - b\n# c\n  db:\n    x: 1\n",
+    "a flow value last": 'services:\n  web:\n    ports: ["80:80",\n      "443"]\nnetworks: {}\n',
+    "comments between": "# top\nservices:\n  # a\n  web:  # b\n    image: x # c\n\n  # d\n  db:\n"
+    "    image: y\n",
+    "odd names": "services:\n  '8080':\n    image: x\n  \"quoted\":\n    image: y\n  123:\n"
+    "    image: z\n",
+    "deeper indents": "version: '3'\nservices:\n    web:\n        image: x\n        env:\n"
+    "            A: 1\nvolumes:\n    data: {}\n",
+    "text that is not ASCII": 'services:\n  wéb:\n    image: "ünïcode"\n    x: 😀\n  db:\n'
+    "    image: y\n",
+}
+
+
+def _same_nodes(parsed: Node, cut: Node, where: str = "") -> None:
+    assert type(parsed) is type(cut), where
+    for attribute in ("tag", "value", "style", "flow_style", "anchor"):
+        if attribute != "value" or isinstance(parsed, ScalarNode):
+            assert getattr(parsed, attribute, None) == getattr(cut, attribute, None), where
+    for mark in ("start_mark", "end_mark"):
+        one, other = getattr(parsed, mark), getattr(cut, mark)
+        assert (one.index, one.line, one.column) == (other.index, other.line, other.column), (
+            where,
+            mark,
+        )
+    if isinstance(parsed, ScalarNode):
+        return
+    assert len(parsed.value) == len(cut.value), where
+    if isinstance(parsed, MappingNode):
+        for (key, value), (cut_key, cut_value) in zip(parsed.value, cut.value, strict=True):
+            _same_nodes(key, cut_key, f"{where}/key {key.value}")
+            _same_nodes(value, cut_value, f"{where}/{key.value}")
+    else:
+        for index, (item, cut_item) in enumerate(zip(parsed.value, cut.value, strict=True)):
+            _same_nodes(item, cut_item, f"{where}/{index}")
+
+
+def _texts() -> dict[str, str]:
+    texts = {f"fixture {path.parent.name}": path.read_text() for path in FIXTURES.glob("*/*.y*ml")}
+    texts |= {f"generated, {n} columns": weak_services(9, n, q) for n, q in ((2, '"'), (4, "'"))}
+    return texts | _EDGES
+
+
+@pytest.mark.parametrize("why", sorted(_texts()))
+def test_a_piece_cut_from_the_file_is_the_piece_read_alone(why: str) -> None:
+    # The pieces of a file read whole are cut from its nodes; reading them gives the same.
+    text = _texts()[why]
+    shape = read_shape(text, FILE)
+    assert shape is not None and shape.whole is not None, why
+    assert shape.local or why.startswith("fixture"), why
+    for name in sorted(shape.local):
+        start, end = shape.regions[name]
+        read = ComposeText.parse(STUB + text[start:end], shape.layout)
+        cut = ComposeText.composed(
+            read.text, cut_nodes(shape.whole, name, start, end), shape.layout
+        )
+        _same_nodes(read.root, cut.root, f"{why}: {name}")
+        assert cut.data == read.data
+        assert cut.layout == read.layout
+        assert _places(cut.loaded) == _places(read.loaded)
+
+
+def _places(value: Any) -> list[Any]:
+    """The line and column ruamel recorded for every key and entry under ``value``."""
+    if isinstance(value, dict):
+        return [
+            (key, value.lc.key(key), value.lc.value(key), _places(value[key])) for key in value
+        ]
+    if isinstance(value, list):
+        return [(value.lc.item(index), _places(item)) for index, item in enumerate(value)]
+    return []

@@ -271,6 +271,13 @@ def test_a_big_project_gets_the_fixes_that_fit_the_budget_and_a_count_of_the_res
         "1 more failing target not tried here, to keep the report quick: "
         "reviewtui fix --item runtime.no-new-privileges tries them"
     ]
+    # A less severe item comes after the budget is spent: all its targets are counted.
+    later = next(i for i in document["items"] if i["id"] == "runtime.network-segmentation")
+    assert later["fixes"] == []
+    assert later["fix_notes"] == [
+        "2 more failing targets not tried here, to keep the report quick: "
+        "reviewtui fix --item runtime.network-segmentation tries them"
+    ]
 
 
 def test_a_file_changed_since_the_scan_gets_no_diff_and_a_line_saying_so(

@@ -16,6 +16,11 @@ from reviewtui.report import render
 from reviewtui.report.markdown import (
     _SHORTENINGS,
     MAX_COMMENT_CHARS,
+    _blocks,
+    _fitting,
+    _join,
+    _Made,
+    _parts,
     _render,
     code,
     comment_length,
@@ -308,6 +313,39 @@ def test_shortening_folds_passing_items_then_cuts_evidence_rows_then_items(
     for report in (folded, rows_cut, tiny, cut_short):
         assert report.endswith(ending), "the sign-off always stays, at the end"
         table_rows_keep_their_columns(report)
+
+
+def test_every_shortening_renders_the_same_with_the_blocks_of_other_attempts(
+    tmp_path: Path,
+) -> None:
+    # Fitting a report keeps item blocks and evidence rows between its attempts; whatever
+    # order the attempts come in, each must read as if rendered on its own.
+    files = {f"svc{n}/Dockerfile": "FROM python:latest\nUSER root\n" for n in range(25)}
+    data = report_data(_session(write_project(tmp_path / "many", files)))
+    alone = [_render(data, "../", shortening) for shortening in _SHORTENINGS]
+    assert len(set(alone)) > 3  # the attempts really differ
+    for order in (_SHORTENINGS, _SHORTENINGS[::-1]):
+        shared = _Made()
+        again = {s: _render(data, "../", s, shared) for s in order}
+        assert [again[s] for s in _SHORTENINGS] == alone
+
+
+def test_an_attempt_is_given_up_only_when_its_report_is_longer_than_the_limit(
+    tmp_path: Path,
+) -> None:
+    # An attempt stops making item blocks once they alone pass the limit: never sooner,
+    # as each block adds exactly its size to the report.
+    files = {f"svc{n}/Dockerfile": "FROM python:latest\nUSER root\n" for n in range(25)}
+    data = report_data(_session(write_project(tmp_path / "many", files)))
+    for shortening in _SHORTENINGS:
+        made = _Made()
+        head, _, tail = _parts(data, "../", shortening, cut=0, items=made)
+        sizes = sum(made.size(key, block) for key, block in _blocks(data, "../", shortening, made))
+        report = _render(data, "../", shortening, made)
+        assert comment_length(report) == comment_length(_join(head, [], tail)) + sizes
+        length = comment_length(report)
+        assert _fitting(data, "../", shortening, _Made(), length) == report
+        assert _fitting(data, "../", shortening, _Made(), length - 1) is None
 
 
 def test_scan_takes_sarif_and_a_link_base_and_refuses_a_bad_one(weak_project: Path) -> None:

@@ -41,15 +41,17 @@ class EditRefused(Exception):
     """The text cannot take this change safely; the fixer then offers no fix."""
 
 
-def _parse(text: str, layout: Layout | None = None) -> ComposeText | str:
-    """The ComposeText of ``text``, or why there is none."""
+def _parse(text: str, layout: Layout | None = None, root: Node | None = None) -> ComposeText | str:
+    """The ComposeText of ``text``, or why there is none; ``root`` is the nodes the text
+    composes into when they were made already, and only the values are then loaded."""
     if too_many_brackets(text):
         return "nested too deeply"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", YAMLWarning)
             yaml = _positions_reader()
-            root = yaml.compose(text)
+            if root is None:
+                root = yaml.compose(text)
             loaded = yaml.constructor.construct_document(root) if root is not None else None
     except (YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
         return f"not valid YAML: {error}"
@@ -106,6 +108,16 @@ class ComposeText:
         if isinstance(parsed, str):
             raise EditRefused(parsed)
         return parsed
+
+    @classmethod
+    def composed(cls, text: str, root: MappingNode, layout: Layout) -> ComposeText:
+        """:meth:`parse` of a piece of a file in its ``layout``, from the nodes ``root``
+        that ``text`` composes into, made already; only the values are loaded from them.
+        Raises EditRefused as :meth:`parse` does."""
+        made = _parse(text, layout, root)
+        if isinstance(made, str):
+            raise EditRefused(made)
+        return made
 
     def shared(self, node: Node) -> bool:
         """True when more than one place refers to ``node`` (an anchor and its aliases)."""

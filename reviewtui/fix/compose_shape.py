@@ -15,12 +15,15 @@ it and the detectors that look across services (``PROJECT_WIDE``) are run over t
 values, the file read as the scan reads it and every detector's answer. It is read from
 the whole file once (:func:`shape_of`); each change to one service's piece gives the
 shape of the changed text (:meth:`FileShape.edited`), which the next fix of a plan finds
-again by its text. A piece that reads otherwise on its own than in the file, or a
-change that leaves anything in doubt, sends the fix back to the whole file.
+again by its text. The pieces of a text read whole are cut from its nodes rather than
+read again; a changed piece is always read on its own, and must hold what the piece held
+plus the change. A piece that reads otherwise on its own than in the file, or a change
+that leaves anything in doubt, sends the fix back to the whole file.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections import OrderedDict
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ruamel.yaml.comments import merge_attrib
+from ruamel.yaml.error import StringMark
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reviewtui.fix.compose_edit import ComposeText, EditRefused, own_pair
@@ -51,6 +55,7 @@ STUB = "services:\n"
 """What a service's piece is read under on its own."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 # Lines that end a document or start another: a piece must not hold one.
 _DOCUMENT_MARKS = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.M)
 # Line breaks YAML knows besides LF: where lines start is counted by LF alone.
@@ -78,7 +83,9 @@ class FileShape:
     read on its own and every detector's answer, ``reads`` what the detectors that look
     across services read of each; ``size`` the values its document holds, counted as
     the reader's bound counts them; ``layout`` the file's as it was first read, which
-    every piece is written in; ``pieces`` the pieces read already, by service.
+    every piece is written in; ``pieces`` the pieces read already, by service;
+    ``whole`` the text read whole, for a shape read from it (not one a change left),
+    whose nodes its pieces are cut from (:func:`cut_nodes`) rather than read again.
     """
 
     rel: str
@@ -92,6 +99,7 @@ class FileShape:
     reads: Reads
     size: int
     pieces: Mapping[str, ComposeText] = field(default_factory=dict)
+    whole: ComposeText | None = None
 
     def piece(self, name: str) -> ComposeText:
         """The lines of the service ``name`` read on their own under ``services:``, in
@@ -102,7 +110,13 @@ class FileShape:
         if name in self.pieces:
             return self.pieces[name]
         start, end = self.regions[name]
-        doc = ComposeText.parse(STUB + self.text[start:end], self.layout)
+        text = STUB + self.text[start:end]
+        if self.whole is not None:
+            # A local service's lines read alone give the nodes cut here (see cut_nodes),
+            # so the check below holds for them; a changed piece is read alone anyway.
+            doc = ComposeText.composed(text, cut_nodes(self.whole, name, start, end), self.layout)
+        else:
+            doc = ComposeText.parse(text, self.layout)
         if doc.data != {"services": {name: self.written[name]}}:
             raise EditRefused(f"service {name} reads otherwise on its own lines")
         return doc
@@ -245,6 +259,7 @@ def read_shape(text: str, rel: str, origin: FileShape | None = None) -> FileShap
         reads,
         _count(doc.loaded),
         _kept_pieces(origin, text, doc.layout, regions, local, written),
+        doc,
     )
 
 
@@ -333,6 +348,57 @@ def _regions(doc: ComposeText) -> dict[str, tuple[int, int]]:
     return {
         str(name.value): (start, end) for name, start, end in zip(names, starts, ends, strict=True)
     }
+
+
+def cut_nodes(whole: ComposeText, name: str, start: int, end: int) -> MappingNode:
+    """The nodes that the piece ``STUB + whole.text[start:end]`` of the service ``name``
+    composes into, made from the whole text's nodes rather than by reading the piece:
+    the service's nodes moved to their places in the piece, under a lone ``services``.
+
+    For a service of :attr:`FileShape.local` the YAML scanner reads the piece as it
+    reads those lines in the file (see the module's words), so only the places move,
+    and what lies beyond the piece, where a block collection of the file ends at the
+    token after it, is the piece's end. The same nodes, places and styles as reading
+    the piece, which a test holds it to; comment tokens, never read, may differ.
+    """
+    text = STUB + whole.text[start:end]
+    buffer = text + "\0"  # as ruamel's reader holds a text
+    shift, line_shift = len(STUB) - start, 1 - whole.text.count("\n", 0, start)
+    stop = len(text)
+
+    def mark(index: int, line: int, column: int) -> StringMark:
+        return StringMark("<unicode string>", index, line, column, buffer, index)
+
+    at_end = mark(stop, text.count("\n"), stop - (text.rfind("\n") + 1))
+
+    def moved(old: StringMark) -> StringMark:
+        index = old.index + shift
+        return at_end if index >= stop else mark(index, old.line + line_shift, old.column)
+
+    def copied(node: Node) -> Node:
+        new = copy.copy(node)
+        new.start_mark, new.end_mark = moved(node.start_mark), moved(node.end_mark)
+        if isinstance(node, MappingNode):
+            new.value = [(copied(key), copied(value)) for key, value in node.value]
+        elif isinstance(node, SequenceNode):
+            new.value = [copied(item) for item in node.value]
+        return new
+
+    services = whole.node(("services",))
+    pair = own_pair(services, name) if isinstance(services, MappingNode) else None
+    if pair is None:
+        raise EditRefused(f"no service {name} in the file")
+    key, value = pair
+    piece_key = copied(key)
+    top = copy.copy(services)
+    top.value = [(piece_key, copied(value))]
+    top.start_mark, top.end_mark = piece_key.start_mark, at_end
+    root = copy.copy(whole.root)
+    colon = STUB.index(":")
+    services_key = ScalarNode(_STR_TAG, STUB[:colon], mark(0, 0, 0), mark(colon, 0, colon))
+    root.value = [(services_key, top)]
+    root.start_mark, root.end_mark = services_key.start_mark, at_end
+    return root
 
 
 def _own_piece(doc: ComposeText, name: str, start: int, end: int) -> bool:

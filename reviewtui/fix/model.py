@@ -9,6 +9,7 @@ is only ever written over the very text it was computed on.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def diff_is_masked(path: str, before: str, after: str, context: int = 3) -> bool
 def masked_lines(text: str) -> list[str]:
     """The text's lines (with their ends) as every display shows them: secret values
     masked, control characters removed, one line for each line of the file."""
-    return _masked_lines(text)
+    return list(_masked_lines(text))
 
 
 # A private key spans lines, so it is masked over the whole text, one mask per line, and
@@ -116,10 +117,13 @@ _KEY_BLOCK = re.compile(
 )
 
 
-def _masked_lines(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def _masked_lines(text: str) -> tuple[str, ...]:
+    # Kept for the last few texts: a report's fix masks its file's text for the diff, for
+    # telling whether masking changed it, and for the lines SARIF inserts.
     text = _KEY_BLOCK.sub(lambda match: "\n".join(MASK for _ in match[0].split("\n")), text)
     lines = text.splitlines(keepends=True)
-    return [_masked_line(line) for line in lines]
+    return tuple(_masked_line(line) for line in lines)
 
 
 def _masked_line(line: str) -> str:

@@ -103,17 +103,23 @@ def collect_fixes(session: ReviewSession) -> dict[str, ItemFixes]:
     severe items go first, until the fixers have worked through :data:`MAX_FIX_TEXT`
     characters; the targets left untried are counted in their item's notes.
     """
-    from reviewtui.fix.plan import fixable
+    from reviewtui.fix.plan import FILE_KINDS
+    from reviewtui.fix.registry import has_fixer
 
     if not session.scanned_digests:
         return {}
     files = _ScannedFiles(session)
     budget = _Budget(MAX_FIX_TEXT)
-    failing = [state for state in session.states() if state.verdict is Verdict.FAIL]
+    # What plan.fixable asks of each finding, the fixer looked up once per item.
+    failing = [
+        state
+        for state in session.states()
+        if state.verdict is Verdict.FAIL and has_fixer(state.item.id)
+    ]
     failing.sort(key=lambda state: -state.item.severity.rank)
     collected: dict[str, ItemFixes] = {}
     for state in failing:
-        found = [finding for finding in open_failures(state) if fixable(state.item.id, finding)]
+        found = [f for f in open_failures(state) if f.target.kind in FILE_KINDS]
         if found:
             fixes = _item_fixes(state.item.id, found, files, budget)
             if fixes.fixes or fixes.notes:
@@ -192,6 +198,8 @@ def _item_fixes(
     fixes: list[TargetFix] = []
     notes: list[str] = []
     combined: list[FileDiff] = []
+    if budget.spent:  # nothing more is tried: the count of the targets is all there is
+        return ItemFixes(notes=(_untried(len(failing), item_id),))
     untried = 0
     by_path: dict[str, list[Finding]] = {}
     for finding in failing:
@@ -215,11 +223,15 @@ def _item_fixes(
         fixes += [report_fix(fix) for fix in made]
         combined += _file_diffs(rel, text, made, fixes[len(fixes) - len(made) :])
     if untried:
-        notes.append(
-            f"{untried} more failing target{'s' if untried != 1 else ''} not tried here, to "
-            f"keep the report quick: reviewtui fix --item {item_id} tries them"
-        )
+        notes.append(_untried(untried, item_id))
     return ItemFixes(tuple(fixes), tuple(combined), tuple(notes))
+
+
+def _untried(count: int, item_id: str) -> str:
+    return (
+        f"{count} more failing target{'s' if count != 1 else ''} not tried here, to "
+        f"keep the report quick: reviewtui fix --item {item_id} tries them"
+    )
 
 
 def _file_diffs(

@@ -16,8 +16,9 @@ import functools
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from urllib.parse import quote
 
 from reviewtui.model import Evidence, Finding, Status
@@ -117,10 +118,10 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     verify`` renders it again with the room the report's own seal left."""
     with_fixes = len(_with_fixes(data))
     # Every attempt renders the same items again: each block is made once.
-    items: _Blocks = {}
+    items = _Made()
     for shortening in _SHORTENINGS if with_fixes else _WITHOUT_FIXES:
-        report = _render(data, link_base, shortening, items)
-        if comment_length(report) > limit:
+        report = _fitting(data, link_base, shortening, items, limit)
+        if report is None:
             continue
         fit = _Fitting(data, link_base, limit, items)
         if shortening.diffs == 0 and with_fixes:
@@ -130,15 +131,37 @@ def report_body(data: ReportData, link_base: str, limit: int) -> str:
     return _cut_to_fit(data, link_base, _SHORTENINGS[-1], limit, items)
 
 
-_Blocks = dict[tuple[str, int, bool], list[str]]
-"""Item blocks already made, by item id, evidence rows and whether its diffs show."""
+@dataclass
+class _Made:
+    """What the attempts at fitting one report (one ``data``, one link base) render
+    again, made once: item blocks by item id, evidence rows and whether its diffs show;
+    and by item id, the lines before an item's evidence table and the table's rows,
+    which no shortening changes (a shorter table shows fewer of the same rows)."""
+
+    blocks: dict[_Key, list[str]] = field(default_factory=dict)
+    heads: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, _EvidenceTable] = field(default_factory=dict)
+    sizes: dict[_Key, int] = field(default_factory=dict)
+
+    def size(self, key: _Key | None, block: list[str]) -> int:
+        """What ``block`` adds to a report's length, with the line break after it; kept
+        for an item's block (``key`` None for another block)."""
+        if key is None:
+            return comment_length("\n".join(block)) + 1
+        if key not in self.sizes:
+            self.sizes[key] = comment_length("\n".join(block)) + 1
+        return self.sizes[key]
+
+
+_Key = tuple[str, int, bool]
+"""An item block's key: the item's id, its evidence rows and whether its diffs show."""
 
 
 def _render(
     data: ReportData,
     link_base: str,
     shortening: _Shortening,
-    items: _Blocks | None = None,
+    items: _Made | None = None,
 ) -> str:
     head, blocks, tail = _parts(data, link_base, shortening, cut=0, items=items)
     return _join(head, [line for block in blocks for line in block], tail)
@@ -151,7 +174,7 @@ class _Fitting:
     data: ReportData
     link_base: str
     limit: int
-    items: _Blocks
+    items: _Made
 
     def most(
         self, shortening: _Shortening, field: str, high: int, fitting: str
@@ -163,12 +186,30 @@ class _Fitting:
         while low < high:
             middle = (low + high + 1) // 2
             tried = replace(shortening, **{field: middle})
-            report = _render(self.data, self.link_base, tried, self.items)
-            if comment_length(report) <= self.limit:
+            report = _fitting(self.data, self.link_base, tried, self.items, self.limit)
+            if report is not None:
                 low, best, fitting = middle, tried, report
             else:
                 high = middle - 1
         return best, fitting
+
+
+def _fitting(
+    data: ReportData, link_base: str, shortening: _Shortening, items: _Made, limit: int
+) -> str | None:
+    """The report of ``shortening`` when it fits in ``limit`` characters, else None.
+
+    An attempt whose item blocks alone are too long is given up as soon as they are,
+    before the blocks after them are made. Each block takes its size in the report, as
+    the sign-off always comes after the blocks and the report loses only what trails it.
+    """
+    size = 0
+    for key, block in _blocks(data, link_base, shortening, items):
+        size += items.size(key, block)
+        if size > limit:
+            return None
+    report = _render(data, link_base, shortening, items)
+    return report if comment_length(report) <= limit else None
 
 
 def _with_fixes(data: ReportData) -> list[str]:
@@ -226,15 +267,17 @@ def code(value: str, in_table: bool = True) -> str:
         flat = flat.replace("|", "\\|")
     if not flat:
         return ""
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or longest else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
+@functools.lru_cache(maxsize=4096)
 def prose(value: str, in_table: bool = False) -> str:
     """A checklist's own Markdown on one line, with its code spans and emphasis kept but
-    no HTML, link or image; ``in_table`` also escapes pipes, for a table cell."""
+    no HTML, link or image; ``in_table`` also escapes pipes, for a table cell. Cached: a
+    report that has to be shortened is rendered several times."""
     flat = " ".join(value.split())
     out: list[str] = []
     position = 0
@@ -287,12 +330,12 @@ def _parts(
     link_base: str,
     shortening: _Shortening,
     cut: int,
-    items: _Blocks | None = None,
+    items: _Made | None = None,
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The head (title to unreadable files), the blocks of the checklist sections, and
     the tail (sign-off); ``cut`` is how many items the caller leaves out at the end, and
     ``items`` keeps the items' blocks for other calls."""
-    items = {} if items is None else items
+    items = _Made() if items is None else items
     head = [
         f"# Docker security review: {text(data.project)}",
         "",
@@ -307,22 +350,29 @@ def _parts(
         *_engines(data),
         *_problems(data, shortening),
     ]
+    blocks = [block for _, block in _blocks(data, link_base, shortening, items)]
+    return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+
+
+def _blocks(
+    data: ReportData, link_base: str, shortening: _Shortening, items: _Made
+) -> Iterator[tuple[_Key | None, list[str]]]:
+    """The blocks of the checklist sections in order, each with its key when it is an
+    item's; an item's block is made when it is first asked for, and kept in ``items``."""
     inspected = {engine.host: engine for engine in data.engines}
     folded_ids = _folded(data, shortening)
     diffed = _diffed(data, shortening)
-    blocks: list[list[str]] = []
     for section in data.sections:
-        blocks.append([f"## {text(section.checklist.title)}", ""])
+        yield None, [f"## {text(section.checklist.title)}", ""]
         folded = Counter(s.verdict for s in section.states if s.item.id in folded_ids)
         for state in section.states:
             if state.item.id not in folded_ids:
                 key = (state.item.id, shortening.evidence_rows, state.item.id in diffed)
-                if key not in items:
-                    items[key] = _item(state, inspected, data, link_base, shortening, key[2])
-                blocks.append(items[key])
+                if key not in items.blocks:
+                    items.blocks[key] = _item(state, inspected, data, link_base, key, items)
+                yield key, items.blocks[key]
         if folded:
-            blocks.append([f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""])
-    return head, blocks, [*meeting_section(data.meetings, data.states), *_signoffs(data)]
+            yield None, [f"*Not shown to fit the comment limit: {_counted(folded)}.*", ""]
 
 
 def _folded(data: ReportData, shortening: _Shortening) -> set[str]:
@@ -342,7 +392,7 @@ def _join(head: list[str], body: list[str], tail: list[str]) -> str:
 
 
 def _cut_to_fit(
-    data: ReportData, link_base: str, shortening: _Shortening, limit: int, items: _Blocks
+    data: ReportData, link_base: str, shortening: _Shortening, limit: int, items: _Made
 ) -> str:
     """The most shortened report with as many item blocks as fit, then a line that says
     how many items were cut; the sign-off always stays."""
@@ -597,9 +647,39 @@ def _item(
     engines: dict[str, InspectedEngine],
     data: ReportData,
     link_base: str,
-    shortening: _Shortening,
-    diffed: bool,
+    key: _Key,
+    made: _Made,
 ) -> list[str]:
+    """The block of one item, with at most ``rows`` evidence rows and the diffs of its
+    fixes when ``diffed`` (the last two parts of ``key``)."""
+    item = state.item
+    _, rows, diffed = key
+    if item.id not in made.heads:
+        made.heads[item.id] = _item_head(state, engines, data.today)
+    lines = list(made.heads[item.id])
+    verdict = state.verdict
+    if state.findings:
+        if item.id not in made.tables:
+            made.tables[item.id] = _EvidenceTable.of(state, link_base)
+        lines += made.tables[item.id].lines(rows)
+    elif item.automatic and not state.answered:
+        lines += [
+            "Nothing in the project answers this item (no file it applies to was "
+            "found), so a person must.",
+            "",
+        ]
+    if verdict is Verdict.UNKNOWN and item.evidence:
+        lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
+    if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
+        lines += [f"**Fix:** {prose(item.fix)}", ""]
+    if verdict is Verdict.FAIL:
+        lines += fix_lines(data.fixes.get(item.id), diffed)
+    return lines
+
+
+def _item_head(state: ItemState, engines: dict[str, InspectedEngine], today: str) -> list[str]:
+    """An item's lines before its evidence: title, verdict, question, answer, action,
+    waivers and the engines it was answered from."""
     item = state.item
     verdict = state.verdict
     cis = ", ".join(text(number) for number in item.references.cis)
@@ -613,23 +693,9 @@ def _item(
         "",
     ]
     lines += _answer_lines(state)
-    lines += _action_line(state, data.today)
+    lines += _action_line(state, today)
     lines += _waiver_lines(state)
     lines += _live_line(state, engines)
-    if state.findings:
-        lines += _evidence_table(state, link_base, shortening.evidence_rows)
-    elif item.automatic and not state.answered:
-        lines += [
-            "Nothing in the project answers this item (no file it applies to was "
-            "found), so a person must.",
-            "",
-        ]
-    if verdict is Verdict.UNKNOWN and item.evidence:
-        lines += [f"*What counts as evidence:* {prose(item.evidence)}", ""]
-    if verdict in (Verdict.FAIL, Verdict.ACCEPTED_RISK):
-        lines += [f"**Fix:** {prose(item.fix)}", ""]
-    if verdict is Verdict.FAIL:
-        lines += fix_lines(data.fixes.get(item.id), diffed)
     return lines
 
 
@@ -700,43 +766,84 @@ def _waiver_lines(state: ItemState) -> list[str]:
 
 
 def _evidence_table(state: ItemState, link_base: str, rows: int) -> list[str]:
-    """One row per target, failing ones first and those no waiver covers before the
-    waived, so a cut table still shows what a gate fails on; links to the proving lines."""
-    # Only failing findings can be waived, so only they are looked up.
-    failing = [(f, state.waiver_for(f)) for f in state.findings if f.status is Status.FAIL]
-    groups = [
-        (Status.FAIL.label, [f for f, waiver in failing if waiver is None]),
-        ("waived", [f for f, waiver in failing if waiver is not None]),
-        *((s.label, [f for f in state.findings if f.status is s]) for s in _STATUS_ORDER[1:]),
-    ]
-    findings = [finding for _, group in groups for finding in group]
-    if not findings:
-        return []
-    lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|"]
-    for finding in findings[:rows]:
+    """The evidence table of ``state`` with at most ``rows`` rows (see
+    :class:`_EvidenceTable`)."""
+    return _EvidenceTable.of(state, link_base, rows).lines(rows)
+
+
+@dataclass
+class _EvidenceTable:
+    """An item's evidence table: one row per target, failing ones first and those no
+    waiver covers before the waived, so a cut table still shows what a gate fails on;
+    links to the proving lines. ``counts`` says how many findings of each label there
+    are in that order, ``first`` holds the first ones (as many as a table may show),
+    ``rows`` the rows made of them so far."""
+
+    state: ItemState
+    link_base: str
+    counts: list[tuple[str, int]]
+    first: list[Finding]
+    rows: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, state: ItemState, link_base: str, most: int = MAX_EVIDENCE_ROWS) -> _EvidenceTable:
+        """The table of ``state``'s findings that shows at most ``most`` rows, no row
+        made yet. Only the findings it may show are kept: a big tree's items have
+        thousands, and every item's table is kept while the report is fitted."""
+        waived: list[Finding] = []
+        by_status: dict[Status, list[Finding]] = {status: [] for status in _STATUS_ORDER}
+        waivers = bool(state.waivers)
+        for finding in state.findings:
+            # Only failing findings can be waived, so only they are looked up.
+            if waivers and finding.status is Status.FAIL and state.waiver_for(finding) is not None:
+                waived.append(finding)
+            else:
+                by_status[finding.status].append(finding)
+        groups = [
+            (Status.FAIL.label, by_status[Status.FAIL]),
+            ("waived", waived),
+            *((status.label, by_status[status]) for status in _STATUS_ORDER[1:]),
+        ]
+        first = list(islice((finding for _, group in groups for finding in group), most))
+        return cls(state, link_base, [(label, len(group)) for label, group in groups], first)
+
+    def lines(self, rows: int) -> list[str]:
+        """The table with at most ``rows`` rows (no more than it keeps findings for), and
+        a line counting the rest by status."""
+        total = sum(count for _, count in self.counts)
+        if not total:
+            return []
+        if rows > len(self.first) and total > len(self.first):
+            raise ValueError(f"a table of {len(self.first)} rows cannot show {rows}")
+        while len(self.rows) < min(rows, total):
+            self.rows.append(self._row(self.first[len(self.rows)]))
+        lines = ["| Target | Status | Evidence | Detail |", "|---|---|---|---|", *self.rows[:rows]]
+        if total > rows:
+            hidden, start = [], 0
+            for label, size in self.counts:
+                count = size - max(0, min(size, rows - start))
+                start += size
+                if count:
+                    hidden.append(f"{count} {label}")
+            by_status = ", ".join(hidden)
+            lines.append(f"| … | | | {counted(total - rows, 'more target')} ({by_status}) |")
+        return lines + [""]
+
+    def _row(self, finding: Finding) -> str:
+        link_base = self.link_base
         evidence = finding.evidence[0] if finding.evidence else None
         detail = text(finding.reason)
         if evidence and evidence.snippet and evidence.in_file:
             detail += f" {code(evidence.snippet)}"
-        waiver = state.waiver_for(finding) if finding.status is Status.FAIL else None
+        waiver = self.state.waiver_for(finding) if finding.status is Status.FAIL else None
         status = finding.status.label
         if waiver is not None:
             status += " (waived)"
             detail += f" — {_waived_at(waiver, link_base)}"
-        lines.append(
+        return (
             f"| {text(str(finding.target))} | {status} | "
             f"{_evidence_cell(finding, link_base)} | {detail} |"
         )
-    if len(findings) > rows:
-        hidden, start = [], 0
-        for label, group in groups:
-            count = len(group) - max(0, min(len(group), rows - start))
-            start += len(group)
-            if count:
-                hidden.append(f"{count} {label}")
-        by_status = ", ".join(hidden)
-        lines.append(f"| … | | | {counted(len(findings) - rows, 'more target')} ({by_status}) |")
-    return lines + [""]
 
 
 def _evidence_cell(finding: Finding, link_base: str) -> str:
@@ -769,7 +876,7 @@ def linkable(path: str) -> bool:
     """True when ``path`` is a file inside the project that a link can point to."""
     if not path or path == "." or _NOT_A_FILE.match(path) or ": " in path:
         return False
-    return ".." not in PurePosixPath(path).parts
+    return ".." not in path.split("/")  # the parts of a POSIX path, as far as ".." goes
 
 
 def _waived_at(waiver: Waiver, link_base: str) -> str:

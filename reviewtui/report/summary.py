@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,12 @@ class ChecklistSection:
 
     def count(self, verdict: Verdict) -> int:
         """How many items of this checklist stand at ``verdict``."""
-        return sum(1 for state in self.states if state.verdict is verdict)
+        return self._counts[verdict]
+
+    @cached_property
+    def _counts(self) -> Counter[Verdict]:
+        # Worked out once: a report that has to be shortened is rendered several times.
+        return Counter(state.verdict for state in self.states)
 
     @property
     def answered(self) -> int:

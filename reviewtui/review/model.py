@@ -12,7 +12,7 @@ from functools import cached_property
 from itertools import islice
 
 from reviewtui.checklists import Item
-from reviewtui.model import Finding, Problem, Status, roll_up
+from reviewtui.model import Finding, FindingEncoder, Problem, Status, roll_up
 from reviewtui.review.meeting import Meeting
 from reviewtui.waivers.model import Waiver
 
@@ -396,15 +396,15 @@ class Review:
         self._encoded[item_id] = (findings, encoded)
         return encoded
 
-    def _encodings(self, item_id: str) -> Iterable[str]:
+    def _encodings(self, item_id: str, encoder: FindingEncoder) -> Iterable[str]:
         """The item's encoded findings: those kept by :meth:`encoded_findings` when a save
-        made them, else made one by one and not kept, so that a scan that is never saved
-        (``reviewtui scan``) does not hold a second copy of every finding."""
+        made them, else made one by one by ``encoder`` and not kept, so that a scan that
+        is never saved (``reviewtui scan``) does not hold a second copy of every finding."""
         findings = self.findings.get(item_id, [])
         cached = self._encoded.get(item_id)
         if cached is not None and cached[0] is findings:
             return cached[1]
-        return (finding.canonical_json() for finding in findings)
+        return map(encoder.encode, findings)
 
     def findings_block(self, item_id: str, indent: str) -> str:
         """The item's encoded findings as lines of the review file, one per finding.
@@ -451,6 +451,7 @@ class Review:
         of a review without waivers is the same as before waivers existed.
         """
         digest = hashlib.sha256()
+        encoder = FindingEncoder()
         for item in items:
             state = self.state(item)
             head: dict[str, object] = {
@@ -466,7 +467,7 @@ class Review:
             # The same bytes as one update per finding ("\n" before each), in one call per
             # chunk of findings: one call for all of an item's would hold their text three
             # times over (the strings, the joined text, its bytes) at the peak of a scan.
-            encodings = iter(self._encodings(item.id))
+            encodings = iter(self._encodings(item.id, encoder))
             while chunk := list(islice(encodings, DIGEST_CHUNK)):
                 digest.update(("\n" + "\n".join(chunk)).encode("utf-8"))
             digest.update(b"\n\n")
