@@ -166,14 +166,18 @@ def _result(met: bool | None) -> str:
 
 
 def seconds(value: float) -> str:
-    """A duration for the table: milliseconds under a second; a tenth more where the
-    rounding would land on a round target (499.6 ms is not "500 ms", which would pass)."""
+    """A duration for the table: milliseconds under a second; one digit more where the
+    rounding would land on a round target (499.6 ms is not "500 ms", nor 4.996 s
+    "5.00 s", which would pass)."""
     if value < 1:
         rounded = round(value * 1000)
         if value >= 0.01 and (rounded % 50 or rounded == value * 1000):
             return f"{rounded} ms"
         return f"{value * 1000:.1f} ms"
-    return f"{value:.2f} s"
+    hundredths = round(value * 100)
+    if hundredths % 50 or hundredths == value * 100:
+        return f"{value:.2f} s"
+    return f"{value:.3f} s"
 
 
 def faster(anchor: float | None, value: float) -> str:
