@@ -9,8 +9,9 @@ second core's work, or nothing for a while. Forking is only safe where this
 process runs one thread (a thread holding a lock at the fork would leave it held for
 ever in the child), so the app, which scans in a worker thread, judges every file itself.
 
-TODO: with a second vCPU that gives little, a scan of real projects takes about four
-times as long as parsing their files alone: the judging itself must get faster.
+TODO: with a second vCPU that gives little, a scan of real projects in one process takes
+2.5 to 3 times as long as parsing their files alone, about what it is held to: the
+judging itself must get faster for a margin.
 
 Whatever goes wrong in the child (an exception, a result that does not pickle, the
 child killed) comes back as no result, and the caller does the work itself.
