@@ -421,7 +421,7 @@ def _judge_built_by_compose_project(
         for start in range(0, len(projects), COMPOSE_PROJECTS_PER_BATCH)
     ]
     order = {rel: index for index, rel in enumerate(built_paths)}
-    needs = [_built_by(batch, order) for batch in batches]
+    needs = [sorted(_builds(batch) & order.keys(), key=order.__getitem__) for batch in batches]
     last_need = {rel: index for index, paths in enumerate(needs) for rel in paths}
     judged = _Judged({item.id: [] for item in items})
     read: set[str] = set()
@@ -437,18 +437,6 @@ def _judge_built_by_compose_project(
         facts.dockerfiles = [d for d in facts.dockerfiles if last_need[d.path] > index]
         settle()  # the Dockerfiles no later batch builds are gone; their findings live on
     _detect_items(items, facts, reading.detectors, live, results, progress.item, judged)
-
-
-def _built_by(projects: list[ComposeProject], order: dict[str, int]) -> list[str]:
-    """The Dockerfiles of ``order`` (path to rank) the services of ``projects`` build,
-    in that order."""
-    paths = set()
-    for project in projects:
-        for service in project.services:
-            build = service.build()
-            if build is not None and build.dockerfile in order:
-                paths.add(build.dockerfile)
-    return sorted(paths, key=order.__getitem__)
 
 
 def _judges_each_compose_project(item: Item, detectors: dict[str, Detector]) -> bool:
@@ -474,13 +462,18 @@ def _compose_done(facts: ProjectFacts) -> bool:
 
 def _built_dockerfiles(facts: ProjectFacts) -> frozenset[str]:
     """The Dockerfiles compose services build: the service items look into them."""
+    return frozenset(_builds(facts.compose_projects))
+
+
+def _builds(projects: list[ComposeProject]) -> set[str]:
+    """The Dockerfiles the services of ``projects`` build."""
     paths = set()
-    for project in facts.compose_projects:
+    for project in projects:
         for service in project.services:
             build = service.build()
             if build is not None and build.dockerfile is not None:
                 paths.add(build.dockerfile)
-    return frozenset(paths)
+    return paths
 
 
 def _read_batch(facts: ProjectFacts, paths: Sequence[str]) -> list[Dockerfile]:
