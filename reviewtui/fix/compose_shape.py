@@ -222,7 +222,7 @@ def follows(before: str, after: str, rel: str) -> None:
 def read_shape(text: str, rel: str, origin: FileShape | None = None) -> FileShape | None:
     """The shape of ``text`` read from the whole file; the pieces ``origin`` (the shape
     of a text it was made from) read already are kept where they are the same."""
-    # TODO: ruamel's pure-Python parse of each whole text a plan passes through is most
+    # TODO: ruamel's pure-Python parse of each whole text a plan passes through is much
     # of the time of a fix of many services (100 weak ones: 4-5 s).
     try:
         doc = ComposeText.parse(text)
